@@ -1,0 +1,71 @@
+// The thread pool kernels run on. One pool, owned by the library (no OpenMP), sized by
+// AUTOMODEL_NUM_THREADS or the hardware. parallel_for splits [0, n) into chunks that the
+// calling thread and the workers take from a shared counter; the call returns when all are
+// done. Calls from inside a worker run inline, so kernels may nest without deadlock.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace automodel {
+
+class ThreadPool {
+ public:
+  // num_threads counts the calling thread: 1 means no workers.
+  explicit ThreadPool(int num_threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int num_threads() const { return int(workers_.size()) + 1; }
+
+  // Calls fn(begin, end) on disjoint chunks covering [0, n), each at least `grain` long
+  // (except the last). Runs inline when n <= grain or from inside a pool thread.
+  template <class F>
+  void parallel_for(int64_t n, int64_t grain, F&& fn) {
+    if (n <= 0) return;
+    if (grain < 1) grain = 1;
+    if (workers_.empty() || n <= grain || in_pool_thread()) {
+      fn(int64_t(0), n);
+      return;
+    }
+    run(n, grain, [](void* ctx, int64_t b, int64_t e) { (*static_cast<F*>(ctx))(b, e); }, &fn);
+  }
+
+  // The process-wide pool. Its size comes from AUTOMODEL_NUM_THREADS, else the number of cores.
+  static ThreadPool& global();
+  // Replaces the global pool (not while another thread uses it).
+  static void set_global_threads(int num_threads);
+
+ private:
+  using Fn = void (*)(void*, int64_t, int64_t);
+  // One parallel_for call; lives on the caller's stack. Workers register in `users` under
+  // mu_ and the caller returns only when none is still inside, so no worker ever touches a
+  // finished job.
+  struct Job {
+    Fn fn;
+    void* ctx;
+    int64_t n, chunk, num_chunks;
+    std::atomic<int64_t> next{0};
+    std::atomic<int64_t> done{0};
+    std::atomic<int> users{0};
+  };
+  void run(int64_t n, int64_t grain, Fn fn, void* ctx);
+  void worker_loop();
+  static void work_on(Job& job);
+  static bool in_pool_thread();
+
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::mutex run_mu_;  // one parallel_for at a time per pool
+  Job* job_ = nullptr;  // guarded by mu_
+  std::atomic<uint64_t> generation_{0};
+  bool stop_ = false;  // guarded by mu_
+};
+
+}  // namespace automodel
