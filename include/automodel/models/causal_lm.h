@@ -1,0 +1,54 @@
+// The interface generation/ drives and every causal-LM family implements.
+//
+// A forward call takes the new tokens of each row plus the attention mask over everything the
+// cache holds so far and the new tokens (HF semantics: mask [batch, past + new], 1 = attend,
+// 0 = padding), explicit position ids, and appends the new keys/values to the cache.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "automodel/core/tensor.h"
+#include "automodel/hub/json_file.h"
+
+namespace automodel {
+
+// Per-layer key/value storage. Implementations preallocate capacity and grow geometrically, so
+// decoding one token never re-allocates per step.
+class KVCache {
+ public:
+  virtual ~KVCache() = default;
+  // Tokens currently held per row (all rows hold the same count; padding is in the mask).
+  virtual int64_t length() const = 0;
+  // Keeps only the rows in `rows` (in that order, repeats allowed): beam search reordering
+  // and num_return_sequences expansion.
+  virtual void select_rows(const std::vector<int64_t>& rows) = 0;
+  // Drops everything after the first `length` tokens.
+  virtual void truncate(int64_t length) = 0;
+};
+
+struct CausalLMOutput {
+  Tensor logits;  // [batch, new_tokens, vocab] float32 (or [batch, 1, vocab] when only_last)
+};
+
+class CausalLM {
+ public:
+  virtual ~CausalLM() = default;
+
+  // input_ids: [batch, new] int64. attention_mask: [batch, past + new] int64 (0/1) or undefined
+  // (all ones). position_ids: [batch, new] int64 or undefined (then past..past+new-1 on every
+  // row, HF's "model default"). cache: null for a cache-less full forward.
+  // only_last_logits: compute the LM head for the last position only (generation).
+  virtual CausalLMOutput forward(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& position_ids,
+                                 KVCache* cache, bool only_last_logits = false) = 0;
+
+  virtual std::unique_ptr<KVCache> new_cache(int64_t batch, int64_t expected_length) const = 0;
+
+  // The parsed config.json and generation_config.json (null JSON when the file is absent).
+  virtual const json& config_json() const = 0;
+  virtual const json& generation_config_json() const = 0;
+  virtual int64_t vocab_size() const = 0;
+};
+
+}  // namespace automodel
