@@ -1,0 +1,129 @@
+// Fused scaled-dot-product attention: one pass per query row computes scores, applies the
+// soft-cap, the structural masks (causal, sliding window, key padding) and an optional explicit
+// mask, takes the f32 softmax and accumulates the weighted values. Nothing of size Tq x Tk is
+// materialised. With bf16/f16 operands the kernel rounds where HF's eager attention stores a
+// reduced-precision tensor (scores after the matmul and after scaling, soft-cap steps, the
+// probabilities after the f32 softmax).
+#include <cmath>
+#include <vector>
+
+#include "automodel/core/thread_pool.h"
+#include "convert.h"
+#include "float_io.h"
+#include "kernels.h"
+
+namespace automodel::cpu {
+
+namespace {
+
+inline bool mask_allows(const Tensor& m, const std::byte* base, int64_t b, int64_t h, int64_t i, int64_t j) {
+  const int64_t off = b * m.stride(0) + h * m.stride(1) + i * m.stride(2) + j * m.stride(3);
+  return load_as_double(m.dtype(), base + off * dtype_size(m.dtype())) != 0;
+}
+
+inline float mask_value(const Tensor& m, const std::byte* base, int64_t b, int64_t h, int64_t i, int64_t j) {
+  const int64_t off = b * m.stride(0) + h * m.stride(1) + i * m.stride(2) + j * m.stride(3);
+  return float(load_as_double(m.dtype(), base + off * dtype_size(m.dtype())));
+}
+
+}  // namespace
+
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::AttentionOptions& opt,
+                 const Tensor& mask) {
+  const int64_t B = q.size(0), H = q.size(1), Tq = q.size(2), D = q.size(3);
+  const int64_t Hkv = k.size(1), Tk = k.size(2), Dv = v.size(3);
+  const int64_t group = H / Hkv;
+  const DType dt = q.dtype();
+  const bool low = dt != DType::F32;
+  const int64_t q_offset = opt.q_offset >= 0 ? opt.q_offset : Tk - Tq;
+  Tensor out = Tensor::empty({B, H, Tq, Dv}, dt);
+  const auto* qp = static_cast<const std::byte*>(q.raw_data());
+  const auto* kp = static_cast<const std::byte*>(k.raw_data());
+  const auto* vp = static_cast<const std::byte*>(v.raw_data());
+  auto* op = static_cast<std::byte*>(out.mutable_raw_data());
+  const int64_t esz = dtype_size(dt);
+  const bool mask_is_bool = mask.defined() && !dtype_info(mask.dtype()).is_floating;
+  const std::byte* mp = mask.defined() ? static_cast<const std::byte*>(mask.raw_data()) : nullptr;
+  Tensor kpm = opt.key_padding_mask.defined() ? opt.key_padding_mask.contiguous() : Tensor();
+  const std::byte* kpmp = kpm.defined() ? static_cast<const std::byte*>(kpm.raw_data()) : nullptr;
+  const int64_t kpm_sz = kpm.defined() ? dtype_size(kpm.dtype()) : 0;
+  const float scale = float(opt.scale), cap = float(opt.softcap);
+
+  ThreadPool::global().parallel_for(B * H * Tq, std::max<int64_t>(1, 2048 / std::max<int64_t>(Tk * D, 1)), [&](int64_t r0, int64_t r1) {
+    std::vector<float> qrow(static_cast<size_t>(D)), krow(static_cast<size_t>(D)), vrow(static_cast<size_t>(Dv)), scores(static_cast<size_t>(Tk)), acc(static_cast<size_t>(Dv));
+    std::vector<char> allowed(static_cast<size_t>(Tk));
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / (H * Tq), h = (r / Tq) % H, i = r % Tq, hk = h / group;
+      const int64_t pos = q_offset + i;
+      const int64_t qoff = b * q.stride(0) + h * q.stride(1) + i * q.stride(2);
+      widen_to_f32(dt, qp + qoff * esz, qrow.data(), D);
+      int64_t n_allowed = 0;
+      float mx = -INFINITY;
+      for (int64_t j = 0; j < Tk; ++j) {
+        bool ok = true;
+        if (opt.causal && j > pos) ok = false;
+        if (ok && opt.sliding_window > 0 && pos - j >= opt.sliding_window) ok = false;
+        if (ok && kpmp && load_as_int64(kpm.dtype(), kpmp + (b * Tk + j) * kpm_sz) == 0) ok = false;
+        if (ok && mask_is_bool && !mask_allows(mask, mp, b, h, i, j)) ok = false;
+        allowed[size_t(j)] = ok;
+        if (!ok) continue;
+        ++n_allowed;
+        const int64_t koff = b * k.stride(0) + hk * k.stride(1) + j * k.stride(2);
+        float s = 0;
+        if (dt == DType::F32) {
+          const float* kr = reinterpret_cast<const float*>(kp) + koff;
+          for (int64_t d = 0; d < D; ++d) s += qrow[size_t(d)] * kr[d];
+        } else {
+          widen_to_f32(dt, kp + koff * esz, krow.data(), D);
+          for (int64_t d = 0; d < D; ++d) s += qrow[size_t(d)] * krow[size_t(d)];
+          s = round_to(dt, s);
+        }
+        s = low ? round_to(dt, s * scale) : s * scale;
+        if (cap > 0) {
+          if (low)
+            s = round_to(dt, round_to(dt, std::tanh(round_to(dt, s / cap))) * cap);
+          else
+            s = std::tanh(s / cap) * cap;
+        }
+        if (mask.defined() && !mask_is_bool) {
+          s += mask_value(mask, mp, b, h, i, j);
+          if (low) s = round_to(dt, s);
+        }
+        scores[size_t(j)] = s;
+        mx = std::max(mx, s);
+      }
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      if (n_allowed == 0) {
+        // Every key is masked: HF's finfo.min masks make all scores equal, i.e. a uniform average.
+        for (int64_t j = 0; j < Tk; ++j) {
+          allowed[size_t(j)] = 1;
+          scores[size_t(j)] = 0;
+        }
+        mx = 0;
+      }
+      float sum = 0;
+      for (int64_t j = 0; j < Tk; ++j) {
+        if (!allowed[size_t(j)]) continue;
+        scores[size_t(j)] = std::exp(scores[size_t(j)] - mx);
+        sum += scores[size_t(j)];
+      }
+      for (int64_t j = 0; j < Tk; ++j) {
+        if (!allowed[size_t(j)]) continue;
+        float p = scores[size_t(j)] / sum;
+        if (low) p = round_to(dt, p);
+        const int64_t voff = b * v.stride(0) + hk * v.stride(1) + j * v.stride(2);
+        if (dt == DType::F32) {
+          const float* vr = reinterpret_cast<const float*>(vp) + voff;
+          for (int64_t d = 0; d < Dv; ++d) acc[size_t(d)] += p * vr[d];
+        } else {
+          widen_to_f32(dt, vp + voff * esz, vrow.data(), Dv);
+          for (int64_t d = 0; d < Dv; ++d) acc[size_t(d)] += p * vrow[size_t(d)];
+        }
+      }
+      narrow_from_f32(dt, acc.data(), op + ((b * H + h) * Tq + i) * Dv * esz, Dv);
+    }
+  });
+  return out;
+}
+
+}  // namespace automodel::cpu

@@ -1,0 +1,120 @@
+// Dot products of one f32 activation row against many weight rows, with the weights read in
+// their stored dtype and widened in registers (decode is memory-bound: bf16 weights move half
+// the bytes of f32). Compiled once per SIMD target by Highway and dispatched at run time.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "cpu/dot_hwy.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/highway.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "automodel/core/dtype.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace automodel::cpu {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using DF = hn::ScalableTag<float>;
+
+struct LoadF32 {
+  using T = float;
+  HWY_INLINE hn::Vec<DF> operator()(DF df, const float* p) const { return hn::LoadU(df, p); }
+  static float scalar(const float* p) { return *p; }
+};
+struct LoadBF16 {
+  using T = uint16_t;
+  HWY_INLINE hn::Vec<DF> operator()(DF df, const uint16_t* p) const {
+    const hn::Rebind<uint16_t, DF> du16;
+    const hn::Rebind<uint32_t, DF> du32;
+    return hn::BitCast(df, hn::ShiftLeft<16>(hn::PromoteTo(du32, hn::LoadU(du16, p))));
+  }
+  static float scalar(const uint16_t* p) { return bf16_to_f32(*p); }
+};
+struct LoadF16 {
+  using T = uint16_t;
+  HWY_INLINE hn::Vec<DF> operator()(DF df, const uint16_t* p) const {
+    const hn::Rebind<hwy::float16_t, DF> df16;
+    return hn::PromoteTo(df, hn::LoadU(df16, reinterpret_cast<const hwy::float16_t*>(p)));
+  }
+  static float scalar(const uint16_t* p) { return f16_to_f32(*p); }
+};
+
+// Four weight rows per pass share each activation load.
+template <class Load>
+HWY_INLINE void DotRows(const float* x, const typename Load::T* w, int64_t in, int64_t r0, int64_t r1, float* y) {
+  const DF df;
+  const Load load;
+  const int64_t N = int64_t(hn::Lanes(df));
+  const int64_t vec_end = in - in % N;
+  int64_t r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const auto* w0 = w + r * in;
+    const auto* w1 = w0 + in;
+    const auto* w2 = w1 + in;
+    const auto* w3 = w2 + in;
+    auto a0 = hn::Zero(df), a1 = hn::Zero(df), a2 = hn::Zero(df), a3 = hn::Zero(df);
+    for (int64_t i = 0; i < vec_end; i += N) {
+      const auto xv = hn::LoadU(df, x + i);
+      a0 = hn::MulAdd(xv, load(df, w0 + i), a0);
+      a1 = hn::MulAdd(xv, load(df, w1 + i), a1);
+      a2 = hn::MulAdd(xv, load(df, w2 + i), a2);
+      a3 = hn::MulAdd(xv, load(df, w3 + i), a3);
+    }
+    float s0 = hn::GetLane(hn::SumOfLanes(df, a0)), s1 = hn::GetLane(hn::SumOfLanes(df, a1));
+    float s2 = hn::GetLane(hn::SumOfLanes(df, a2)), s3 = hn::GetLane(hn::SumOfLanes(df, a3));
+    for (int64_t i = vec_end; i < in; ++i) {
+      s0 += x[i] * Load::scalar(w0 + i);
+      s1 += x[i] * Load::scalar(w1 + i);
+      s2 += x[i] * Load::scalar(w2 + i);
+      s3 += x[i] * Load::scalar(w3 + i);
+    }
+    y[r - r0] = s0;
+    y[r - r0 + 1] = s1;
+    y[r - r0 + 2] = s2;
+    y[r - r0 + 3] = s3;
+  }
+  for (; r < r1; ++r) {
+    const auto* wr = w + r * in;
+    auto a = hn::Zero(df);
+    for (int64_t i = 0; i < vec_end; i += N) a = hn::MulAdd(hn::LoadU(df, x + i), load(df, wr + i), a);
+    float s = hn::GetLane(hn::SumOfLanes(df, a));
+    for (int64_t i = vec_end; i < in; ++i) s += x[i] * Load::scalar(wr + i);
+    y[r - r0] = s;
+  }
+}
+
+void DotRowsF32(const float* x, const float* w, int64_t in, int64_t r0, int64_t r1, float* y) {
+  DotRows<LoadF32>(x, w, in, r0, r1, y);
+}
+void DotRowsBF16(const float* x, const uint16_t* w, int64_t in, int64_t r0, int64_t r1, float* y) {
+  DotRows<LoadBF16>(x, w, in, r0, r1, y);
+}
+void DotRowsF16(const float* x, const uint16_t* w, int64_t in, int64_t r0, int64_t r1, float* y) {
+  DotRows<LoadF16>(x, w, in, r0, r1, y);
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace automodel::cpu
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "kernels.h"
+
+namespace automodel::cpu {
+HWY_EXPORT(DotRowsF32);
+HWY_EXPORT(DotRowsBF16);
+HWY_EXPORT(DotRowsF16);
+
+void dot_rows_f32(const float* x, const float* w, int64_t in, int64_t r0, int64_t r1, float* y) {
+  HWY_DYNAMIC_DISPATCH(DotRowsF32)(x, w, in, r0, r1, y);
+}
+void dot_rows_bf16(const float* x, const uint16_t* w, int64_t in, int64_t r0, int64_t r1, float* y) {
+  HWY_DYNAMIC_DISPATCH(DotRowsBF16)(x, w, in, r0, r1, y);
+}
+void dot_rows_f16(const float* x, const uint16_t* w, int64_t in, int64_t r0, int64_t r1, float* y) {
+  HWY_DYNAMIC_DISPATCH(DotRowsF16)(x, w, in, r0, r1, y);
+}
+}  // namespace automodel::cpu
+#endif

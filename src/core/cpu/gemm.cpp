@@ -1,0 +1,122 @@
+// Matrix products. linear() picks between two strategies:
+// * few rows (decode): Highway dot products over weight rows in their stored dtype, threaded
+//   over output features; every weight byte is read once per call.
+// * many rows (prefill): OpenBLAS sgemm per block of output features, threaded over blocks;
+//   bf16/f16 weight blocks are first widened into a per-thread f32 scratch tile.
+// OpenBLAS runs single-threaded inside our pool (set once here), so the two never compete.
+#include <cblas.h>
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include "automodel/core/thread_pool.h"
+#include "float_io.h"
+#include "kernels.h"
+
+namespace automodel::cpu {
+
+namespace {
+
+void openblas_single_threaded() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
+}
+
+// Rows of x at or below this count use the dot-product path.
+constexpr int64_t kGemvMaxRows = 4;
+// Output features per sgemm block in the prefill path.
+constexpr int64_t kBlockOut = 64;
+
+void dot_rows(DType wt, const float* x, const void* w, int64_t in, int64_t r0, int64_t r1, float* y) {
+  switch (wt) {
+    case DType::F32: dot_rows_f32(x, static_cast<const float*>(w), in, r0, r1, y); return;
+    case DType::BF16: dot_rows_bf16(x, static_cast<const uint16_t*>(w), in, r0, r1, y); return;
+    case DType::F16: dot_rows_f16(x, static_cast<const uint16_t*>(w), in, r0, r1, y); return;
+    default: fail("internal: linear weight dtype ", dtype_name(wt));
+  }
+}
+
+// x [n, in] f32 -> y [n, out] f32 (no bias).
+void linear_f32(const float* x, int64_t n, int64_t in, DType wt, const void* w, int64_t out, float* y) {
+  ThreadPool& pool = ThreadPool::global();
+  if (n <= kGemvMaxRows) {
+    std::vector<float> tmp;  // only used when n > 1 (y rows are strided by out)
+    const int64_t grain = std::max<int64_t>(16, 32768 / std::max<int64_t>(in, 1));
+    pool.parallel_for(out, grain, [&](int64_t r0, int64_t r1) {
+      std::vector<float> buf(size_t(r1 - r0));
+      for (int64_t t = 0; t < n; ++t) {
+        dot_rows(wt, x + t * in, w, in, r0, r1, buf.data());
+        std::copy(buf.begin(), buf.end(), y + t * out + r0);
+      }
+    });
+    return;
+  }
+  openblas_single_threaded();
+  const int64_t blocks = (out + kBlockOut - 1) / kBlockOut;
+  pool.parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    std::vector<float> tile;
+    for (int64_t blk = b0; blk < b1; ++blk) {
+      const int64_t o0 = blk * kBlockOut, oc = std::min(kBlockOut, out - o0);
+      const float* wf;
+      if (wt == DType::F32) {
+        wf = static_cast<const float*>(w) + o0 * in;
+      } else {
+        tile.resize(size_t(oc * in));
+        widen_to_f32(wt, static_cast<const std::byte*>(w) + o0 * in * 2, tile.data(), oc * in);
+        wf = tile.data();
+      }
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(oc), int(in), 1.0f, x, int(in), wf, int(in),
+                  0.0f, y + o0, int(out));
+    }
+  });
+}
+
+// A contiguous f32 version of x (x itself when it already is one).
+Tensor as_f32(const Tensor& x) { return x.dtype() == DType::F32 ? x.contiguous() : x.to(DType::F32).contiguous(); }
+
+}  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  const int64_t in = x.size(-1), out = w.size(0), n = x.numel() / std::max<int64_t>(in, 1);
+  Tensor xf = as_f32(x);
+  Tensor yf = Tensor::empty({n, out}, DType::F32);
+  float* y = yf.mutable_data<float>();
+  if (in == 0) {
+    std::fill(y, y + n * out, 0.0f);
+  } else if (n > 0) {
+    linear_f32(xf.data<float>(), n, in, w.dtype(), w.raw_data(), out, y);
+  }
+  if (b.defined()) {
+    std::vector<float> bias(static_cast<size_t>(out));
+    widen_to_f32(b.dtype(), b.raw_data(), bias.data(), out);
+    ThreadPool::global().parallel_for(n, std::max<int64_t>(1, 65536 / std::max<int64_t>(out, 1)),
+                                      [&](int64_t t0, int64_t t1) {
+                                        for (int64_t t = t0; t < t1; ++t)
+                                          for (int64_t o = 0; o < out; ++o) y[t * out + o] += bias[size_t(o)];
+                                      });
+  }
+  if (x.dtype() == DType::F32) return yf;
+  return yf.to(x.dtype());  // one rounding of the f32-accumulated result, as torch's bf16 GEMM
+}
+
+Tensor bmm(const Tensor& a, const Tensor& b) {
+  const int64_t batch = a.size(0), m = a.size(1), k = a.size(2), n = b.size(2);
+  Tensor af = as_f32(a), bf = as_f32(b);
+  Tensor yf = Tensor::zeros({batch, m, n}, DType::F32);
+  openblas_single_threaded();
+  const float* ap = af.data<float>();
+  const float* bp = bf.data<float>();
+  float* yp = yf.mutable_data<float>();
+  if (m > 0 && n > 0 && k > 0) {
+    ThreadPool::global().parallel_for(batch, 1, [&](int64_t b0, int64_t b1) {
+      for (int64_t i = b0; i < b1; ++i)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(m), int(n), int(k), 1.0f, ap + i * m * k, int(k),
+                    bp + i * k * n, int(n), 0.0f, yp + i * m * n, int(n));
+    });
+  }
+  if (a.dtype() == DType::F32) return yf;
+  return yf.to(a.dtype());
+}
+
+}  // namespace automodel::cpu

@@ -1,0 +1,57 @@
+// linear and matmul: validation and dispatch (kernels in src/core/cpu/gemm.cpp).
+#include "../cpu/kernels.h"
+#include "op_common.h"
+
+namespace automodel::ops {
+
+using namespace detail;
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  check_float("linear", "x", x);
+  check_float("linear", "weight", weight);
+  check_dim("linear", "weight", weight, 2);
+  AM_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: x ", x.shape().str(), " has ",
+           x.dim() ? x.size(-1) : 0, " input features but weight ", weight.shape().str(), " ([out, in]) expects ",
+           weight.size(1));
+  if (bias.defined()) {
+    check_float("linear", "bias", bias);
+    AM_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0), "linear: bias ", bias.shape().str(),
+             " does not match weight ", weight.shape().str());
+  }
+  op_device("linear", {&x, &weight, &bias});
+  Shape out_shape = x.shape();
+  out_shape[out_shape.size() - 1] = weight.size(0);
+  Tensor y = cpu::linear(x.contiguous(), weight.contiguous(), bias.defined() ? bias.contiguous() : Tensor());
+  return y.view(out_shape);
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  check_float("matmul", "a", a);
+  check_float("matmul", "b", b);
+  AM_CHECK(a.dim() >= 2 && b.dim() >= 2, "matmul: needs at least 2-d operands, got ", a.shape().str(), " and ",
+           b.shape().str());
+  AM_CHECK(a.size(-1) == b.size(-2), "matmul: inner sizes differ: ", a.shape().str(), " @ ", b.shape().str());
+  op_device("matmul", {&a, &b});
+  Shape ba = a.shape(), bb = b.shape();
+  ba.erase(ba.size() - 1);
+  ba.erase(ba.size() - 1);
+  bb.erase(bb.size() - 1);
+  bb.erase(bb.size() - 1);
+  Shape batch = broadcast_shapes("matmul", ba, bb);
+  const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
+  Shape sa = batch, sb = batch;
+  sa.push_back(m);
+  sa.push_back(k);
+  sb.push_back(k);
+  sb.push_back(n);
+  const DType dt = promote(a.dtype(), b.dtype());
+  const int64_t nb = batch.numel();
+  Tensor a3 = expand_to(a.to(dt), sa).contiguous().view({nb, m, k});
+  Tensor b3 = expand_to(b.to(dt), sb).contiguous().view({nb, k, n});
+  Shape out = batch;
+  out.push_back(m);
+  out.push_back(n);
+  return cpu::bmm(a3, b3).view(out);
+}
+
+}  // namespace automodel::ops

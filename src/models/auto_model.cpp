@@ -1,0 +1,140 @@
+// AutoModelForCausalLM: folder/Hub resolution, dtype policy, registry lookup, and the
+// random-weight writer behind `automodel init`.
+#include "automodel/models/auto_model.h"
+
+#include <filesystem>
+
+#include "automodel/hub/resolve.h"
+#include "automodel/hub/safetensors.h"
+#include "automodel/nn/var_builder.h"
+#include "registry.h"
+
+namespace automodel {
+
+namespace fs = std::filesystem;
+using models::families;
+using models::Family;
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+const Family& find_family(const json& config, const std::string& what) {
+  std::string arch;
+  if (config.contains("architectures") && config["architectures"].is_array() && !config["architectures"].empty() &&
+      config["architectures"][0].is_string())
+    arch = config["architectures"][0].get<std::string>();
+  for (const Family& f : families())
+    for (const auto& a : f.architectures)
+      if (a == arch) return f;
+  const std::string model_type = config.value("model_type", std::string());
+  for (const Family& f : families())
+    if (f.model_type == model_type && (arch.empty() || arch.find("ForCausalLM") != std::string::npos ||
+                                       arch.find("LMHeadModel") != std::string::npos))
+      return f;
+  fail(what, ": unsupported architecture '", arch.empty() ? std::string("(none)") : arch, "' (model_type '", model_type,
+       "'); supported causal-LM architectures: ", join(AutoModelForCausalLM::supported_architectures()));
+}
+
+// torch_dtype option -> compute dtype; "auto" reads config.json torch_dtype, else the weights.
+DType resolve_dtype(const std::string& option, const json& config, const ParameterStore& store) {
+  if (option == "auto") {
+    if (config.contains("torch_dtype") && config["torch_dtype"].is_string()) {
+      auto d = dtype_from_string(config["torch_dtype"].get<std::string>());
+      if (d && (*d == DType::F32 || *d == DType::BF16 || *d == DType::F16)) return *d;
+    }
+    return store.dominant_dtype();
+  }
+  auto d = dtype_from_string(option);
+  AM_CHECK(d && (*d == DType::F32 || *d == DType::BF16 || *d == DType::F16), "from_pretrained: torch_dtype '", option,
+           "' is not one of auto, float32, bfloat16, float16");
+  return *d;
+}
+
+}  // namespace
+
+std::vector<std::string> AutoModelForCausalLM::supported_architectures() {
+  std::vector<std::string> out;
+  for (const Family& f : families())
+    for (const auto& a : f.architectures) out.push_back(a);
+  return out;
+}
+
+std::vector<std::string> AutoModelForCausalLM::supported_model_types() {
+  std::vector<std::string> out;
+  for (const Family& f : families()) out.push_back(f.model_type);
+  return out;
+}
+
+std::unique_ptr<CausalLM> AutoModelForCausalLM::from_config(const json& config, const VarBuilder& vb,
+                                                            DType compute_dtype, const json& generation_config,
+                                                            const std::string& what) {
+  AM_CHECK(config.is_object(), what, ": expected a JSON object");
+  const Family& f = find_family(config, what);
+  models::DecoderModel m = f.build(config, vb, compute_dtype, what);
+  return std::make_unique<models::DecoderLM>(std::move(m), config, generation_config);
+}
+
+std::unique_ptr<CausalLM> AutoModelForCausalLM::from_pretrained(const std::string& id_or_path,
+                                                                const FromPretrainedOptions& options) {
+  const Device device = Device::parse(options.device);
+  AM_CHECK(device.is_cpu(), "from_pretrained: device '", options.device, "' is not available in this build (cpu only)");
+  fs::path folder;
+  std::error_code ec;
+  if (fs::is_directory(id_or_path, ec)) {
+    folder = id_or_path;
+  } else {
+    ResolveOptions ro;
+    ro.revision = options.revision;
+    ro.local_files_only = options.local_files_only;
+    folder = resolve_model(id_or_path, ro);
+  }
+  const fs::path config_path = folder / "config.json";
+  AM_CHECK(fs::exists(config_path), folder.string(), ": no config.json (not a Hugging Face model folder)");
+  const json config = read_json_file(config_path);
+  json generation_config;
+  if (fs::exists(folder / "generation_config.json")) generation_config = read_json_file(folder / "generation_config.json");
+  auto store = ParameterStore::open_checkpoint(folder);
+  const DType compute = resolve_dtype(options.torch_dtype, config, *store);
+  store->set_target_dtype(compute);
+  return from_config(config, VarBuilder(store), compute, generation_config, config_path.string());
+}
+
+json default_causal_lm_config(const std::string& model_type, const InitSizes& sizes) {
+  for (const Family& f : families())
+    if (f.model_type == model_type) {
+      json c = f.default_config(sizes);
+      c["torch_dtype"] = "float32";
+      c["transformers_version"] = "4.47.1";
+      return c;
+    }
+  fail("unknown model_type '", model_type, "' (supported: ", join(AutoModelForCausalLM::supported_model_types()), ")");
+}
+
+int64_t write_random_causal_lm(const json& config, const fs::path& dir, uint64_t seed, DType dtype) {
+  auto store = ParameterStore::creating(dtype, seed);
+  // Building the model enumerates (and creates) every parameter under its HF name.
+  AutoModelForCausalLM::from_config(config, VarBuilder(store), dtype, json(), "config");
+  NamedTensors tensors(store->created().begin(), store->created().end());
+  int64_t params = 0;
+  for (const auto& [name, t] : tensors) params += t.numel();
+  fs::create_directories(dir);
+  json cfg = config;
+  cfg["torch_dtype"] = std::string(dtype_name(dtype));
+  json gen = {{"_from_model_config", true}};
+  for (const char* key : {"bos_token_id", "eos_token_id", "pad_token_id"})
+    if (config.contains(key) && !config[key].is_null()) gen[key] = config[key];
+  if (config.value("cache_implementation", std::string()) == "hybrid") gen["cache_implementation"] = "hybrid";
+  gen["transformers_version"] = config.value("transformers_version", std::string("4.47.1"));
+  // Weights first, config last: a folder with a config.json is complete.
+  save_safetensors(dir / "model.safetensors", tensors, {{"format", "pt"}});
+  write_json_file(dir / "generation_config.json", gen);
+  write_json_file(dir / "config.json", cfg);
+  return params;
+}
+
+}  // namespace automodel
