@@ -136,6 +136,8 @@ bool is_nonspacing_mark(char32_t c) { return c >= 0x300 && category(c) == UTF8PR
 
 bool is_bert_control(char32_t c) {
   if (c == '\t' || c == '\n' || c == '\r') return false;
+  // HF's category table (unicode_categories crate) does not list noncharacters as unassigned.
+  if ((c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE) return false;
   auto k = category(c);
   return k == UTF8PROC_CATEGORY_CC || k == UTF8PROC_CATEGORY_CF || k == UTF8PROC_CATEGORY_CS ||
          k == UTF8PROC_CATEGORY_CO || k == UTF8PROC_CATEGORY_CN;

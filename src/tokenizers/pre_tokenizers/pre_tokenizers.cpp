@@ -20,11 +20,11 @@ void to_byte_level(NormalizedString& n) {
   const std::string& text = n.get();
   bool ascii_printable_only = true;
   for (unsigned char b : text)
-    if (table[b] != b) {
+    if (b < '!' || b > '~') {
       ascii_printable_only = false;
       break;
     }
-  if (ascii_printable_only) return;  // every byte maps to itself
+  if (ascii_printable_only) return;  // these bytes map to themselves
   std::vector<CharChange> changes;
   changes.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
