@@ -98,6 +98,7 @@ std::unique_ptr<CausalLM> AutoModelForCausalLM::from_pretrained(const std::strin
   const json config = read_json_file(config_path);
   json generation_config;
   if (fs::exists(folder / "generation_config.json")) generation_config = read_json_file(folder / "generation_config.json");
+  find_family(config, config_path.string());  // an unsupported architecture fails before any weight is read
   auto store = ParameterStore::open_checkpoint(folder);
   const DType compute = resolve_dtype(options.torch_dtype, config, *store);
   store->set_target_dtype(compute);

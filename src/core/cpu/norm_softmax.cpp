@@ -50,8 +50,7 @@ Tensor softmax_last(const Tensor& x) {
       out[i] = std::exp(in[i] - mx);
       sum += out[i];
     }
-    const float inv = 1.0f / sum;
-    for (int64_t i = 0; i < d; ++i) out[i] *= inv;
+    for (int64_t i = 0; i < d; ++i) out[i] /= sum;  // divide, as torch does
   });
 }
 
