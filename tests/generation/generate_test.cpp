@@ -365,3 +365,40 @@ TEST(BeamSample, SeededAndReturnsValidBeams) {
 
 }  // namespace
 }  // namespace automodel
+
+namespace automodel {
+namespace {
+
+TEST(StoppingCriteria, MaxLengthWarnsOncePastThePositionTable) {
+  std::vector<std::string> log;
+  MaxLengthCriteria c(10, 4, [&](const std::string& m) { log.push_back(m); });
+  Tensor three = Tensor::from_vector(std::vector<int64_t>{1, 2, 3}, {1, 3});
+  Tensor five = Tensor::from_vector(std::vector<int64_t>{1, 2, 3, 4, 5}, {1, 5});
+  EXPECT_EQ(c.is_done(three), std::vector<bool>{false});
+  EXPECT_TRUE(log.empty());
+  EXPECT_EQ(c.is_done(five), std::vector<bool>{false});
+  EXPECT_EQ(c.is_done(five), std::vector<bool>{false});
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_NE(log[0].find("predefined maximum length (4)"), std::string::npos);
+  EXPECT_EQ(MaxLengthCriteria(5).is_done(five), std::vector<bool>{true});
+}
+
+TEST(StoppingCriteria, MaxTimeAndEos) {
+  Tensor ids = Tensor::from_vector(std::vector<int64_t>{1, 2, 3, 9}, {2, 2});
+  EXPECT_EQ(MaxTimeCriteria(-1.0).is_done(ids), (std::vector<bool>{true, true}));  // already past
+  EXPECT_EQ(MaxTimeCriteria(1e9).is_done(ids), (std::vector<bool>{false, false}));
+  EXPECT_EQ(EosTokenCriteria({9, 4}).is_done(ids), (std::vector<bool>{false, true}));
+}
+
+TEST(Generate, ExplicitConfigBorrowsTheModelsSpecialIds) {
+  TableLM model(kCounterVocab, counter_table, counter_config());
+  GenerationConfig base;  // no eos / pad of its own
+  base.max_new_tokens = 6;
+  auto out = generate(model, ids({{5, 6}}), Tensor(), base, json::object());
+  EXPECT_EQ(rows_of(out.sequences), (std::vector<std::vector<int64_t>>{{5, 6, 7, 0}}));  // stopped on the model's eos
+  EXPECT_EQ(*out.config.pad_token_id, 1);
+  EXPECT_EQ(out.config.max_length, 8);
+}
+
+}  // namespace
+}  // namespace automodel
