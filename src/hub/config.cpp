@@ -400,44 +400,42 @@ RopeScaling RopeScaling::from_json(const json& value, const std::string& where) 
 
 json RopeScaling::to_json() const {
   json out = raw.is_object() ? raw : json::object();
-  // Rewrite a key only when its typed value differs from what `raw` holds, so 8 stays 8.
-  auto put = [&](const char* key, const auto& v) {
-    using T = std::decay_t<decltype(v)>;
-    auto it = out.find(key);
-    const bool in_raw = it != out.end() && !it->is_null();
+  // What `raw` reads as; a typed field equal to it leaves its key untouched (so 8 stays 8 and
+  // an explicit null or [] stays). `raw` that does not parse (built by hand) compares as empty.
+  RopeScaling base;
+  try {
+    base = from_json(out, "rope_scaling");
+  } catch (const Error&) {
+  }
+  auto put = [&](const char* key, const auto& now, const auto& before) {
+    if (now == before) return;
+    using T = std::decay_t<decltype(now)>;
     if constexpr (detail::is_optional<T>::value) {
-      using V = typename T::value_type;
-      if (!v) {
-        if (in_raw) out.erase(key);
-        return;
-      }
-      if (in_raw && it->is_number() && detail::from_json_value<V>(*it, "rope_scaling", key) == *v) return;
-      out[key] = *v;
+      if (now) out[key] = *now;
+      else out.erase(key);
+    } else if (now.empty()) {
+      out.erase(key);
     } else {
-      if (v.empty()) {
-        if (in_raw) out.erase(key);
-        return;
-      }
-      if (in_raw && *it == json(v)) return;
-      out[key] = v;
+      out[key] = now;
     }
   };
-  if (out.contains("type") && !out.contains("rope_type")) out["type"] = rope_type;
-  else out["rope_type"] = rope_type;
-  put("factor", factor);
-  put("original_max_position_embeddings", original_max_position_embeddings);
-  put("low_freq_factor", low_freq_factor);
-  put("high_freq_factor", high_freq_factor);
-  put("beta_fast", beta_fast);
-  put("beta_slow", beta_slow);
-  put("attention_factor", attention_factor);
-  put("mscale", mscale);
-  put("mscale_all_dim", mscale_all_dim);
-  put("short_factor", short_factor);
-  put("long_factor", long_factor);
+  if (rope_type != base.rope_type) {
+    auto has = [&](const char* k) { return out.contains(k) && !out[k].is_null(); };
+    out[has("type") && !has("rope_type") ? "type" : "rope_type"] = rope_type;
+  }
+  put("factor", factor, base.factor);
+  put("original_max_position_embeddings", original_max_position_embeddings, base.original_max_position_embeddings);
+  put("low_freq_factor", low_freq_factor, base.low_freq_factor);
+  put("high_freq_factor", high_freq_factor, base.high_freq_factor);
+  put("beta_fast", beta_fast, base.beta_fast);
+  put("beta_slow", beta_slow, base.beta_slow);
+  put("attention_factor", attention_factor, base.attention_factor);
+  put("mscale", mscale, base.mscale);
+  put("mscale_all_dim", mscale_all_dim, base.mscale_all_dim);
+  put("short_factor", short_factor, base.short_factor);
+  put("long_factor", long_factor, base.long_factor);
   return out;
 }
-
 
 ModelConfig ModelConfig::from_json(const json& value, const std::string& where) {
   AM_CHECK(value.is_object(), where, ": expected a JSON object, found ", json_type_name(value));

@@ -284,6 +284,16 @@ TEST(ConfigWriteBack, RopeScalingEdits) {
   EXPECT_TRUE(c.to_json()["rope_scaling"].is_null());
 }
 
+TEST(ConfigWriteBack, RopeScalingOddButValidFormsRoundTrip) {
+  for (const char* text :
+       {R"({"model_type":"llama","rope_scaling":{"rope_type":null,"type":"linear","factor":2}})",
+        R"({"model_type":"phi3","rope_scaling":{"type":"longrope","short_factor":[],"long_factor":[1,2],"factor":null}})",
+        R"({"model_type":"qwen2","rope_scaling":{"rope_type":"yarn","factor":4,"original_max_position_embeddings":32768}})"}) {
+    const auto c = parse(text);
+    EXPECT_EQ(c.to_json(), c.raw) << text;
+  }
+}
+
 TEST(ConfigWriteBack, FixedFamilyPropertiesCannotBeSaved) {
   auto c = parse(R"({"model_type":"qwen2"})");
   c.attention_bias = false;

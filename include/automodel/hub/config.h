@@ -31,7 +31,7 @@ struct RopeScaling {
   std::optional<double> low_freq_factor, high_freq_factor;  // llama3
   std::optional<double> beta_fast, beta_slow, attention_factor, mscale, mscale_all_dim;  // yarn
   std::vector<double> short_factor, long_factor;  // longrope
-  bool operator==(const RopeScaling& o) const { return to_json() == o.to_json(); }
+  bool operator==(const RopeScaling& o) const = default;
 
   static RopeScaling from_json(const json& value, const std::string& where);
   json to_json() const;
