@@ -54,6 +54,16 @@ inline float binary_apply(BinaryKind kind, float a, float b) {
   return 0;
 }
 
+// Separate loops per kind so each vectorises.
+void binary_block(BinaryKind kind, const float* a, const float* b, float* o, int64_t n) {
+  switch (kind) {
+    case BinaryKind::kAdd: for (int64_t i = 0; i < n; ++i) o[i] = a[i] + b[i]; return;
+    case BinaryKind::kSub: for (int64_t i = 0; i < n; ++i) o[i] = a[i] - b[i]; return;
+    case BinaryKind::kMul: for (int64_t i = 0; i < n; ++i) o[i] = a[i] * b[i]; return;
+    case BinaryKind::kDiv: for (int64_t i = 0; i < n; ++i) o[i] = a[i] / b[i]; return;
+  }
+}
+
 }  // namespace
 
 Tensor unary(UnaryKind kind, const Tensor& x, double p0, double p1) {
@@ -95,7 +105,7 @@ Tensor binary(BinaryKind kind, const Tensor& a, const Tensor& b) {
   auto* po = static_cast<std::byte*>(out.mutable_raw_data());
   const int64_t esz = dtype_size(dt);
   ThreadPool::global().parallel_for(rows, std::max<int64_t>(1, kGrain / inner), [&](int64_t r0, int64_t r1) {
-    std::vector<float> res(size_t(std::min(inner, kBlock)));
+    std::vector<float> res(size_t(std::min(inner, kBlock))), abuf(res.size()), bbuf(res.size());
     for (int64_t r = r0; r < r1; ++r) {
       int64_t rem = r, oa = 0, ob = 0;
       for (int k = nd - 2; k >= 0; --k) {
@@ -106,10 +116,16 @@ Tensor binary(BinaryKind kind, const Tensor& a, const Tensor& b) {
       }
       for (int64_t i0 = 0; i0 < inner; i0 += kBlock) {
         const int64_t m = std::min(kBlock, inner - i0);
-        for (int64_t i = 0; i < m; ++i) {
-          const float va = load_f32(dt, pa, oa + (i0 + i) * sa);
-          const float vb = load_f32(dt, pb, ob + (i0 + i) * sb);
-          res[size_t(i)] = binary_apply(kind, va, vb);
+        // Fast path: unit or broadcast (0) inner strides, operands widened a block at a time.
+        if ((sa == 0 || sa == 1) && (sb == 0 || sb == 1)) {
+          if (sa == 1) widen_to_f32(dt, pa + (oa + i0) * esz, abuf.data(), m);
+          else std::fill(abuf.begin(), abuf.begin() + m, load_f32(dt, pa, oa));
+          if (sb == 1) widen_to_f32(dt, pb + (ob + i0) * esz, bbuf.data(), m);
+          else std::fill(bbuf.begin(), bbuf.begin() + m, load_f32(dt, pb, ob));
+          binary_block(kind, abuf.data(), bbuf.data(), res.data(), m);
+        } else {
+          for (int64_t i = 0; i < m; ++i)
+            res[size_t(i)] = binary_apply(kind, load_f32(dt, pa, oa + (i0 + i) * sa), load_f32(dt, pb, ob + (i0 + i) * sb));
         }
         narrow_from_f32(dt, res.data(), po + (r * inner + i0) * esz, m);
       }
