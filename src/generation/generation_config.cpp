@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "automodel/core/error.h"
+#include "automodel/hub/generation_config_file.h"
 
 namespace automodel {
 
@@ -26,7 +27,7 @@ int64_t read_int(const json& v, const std::string& what, const std::string& key)
   // working with them; accept exact integral values.
   if (v.is_number_float()) {
     double d = v.get<double>();
-    if (std::isfinite(d) && d == std::floor(d)) return int64_t(d);
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.2e18) return int64_t(d);
   }
   type_error(what, key, "an integer", v);
 }
@@ -379,6 +380,11 @@ GenerationConfig GenerationConfig::from_model_config(const json& config, const s
     c.return_dict_in_generate = true;
   c.validate(log, /*is_init=*/true);
   return c;
+}
+
+GenerationConfig GenerationConfig::from_file(const GenerationConfigFile& file, const std::string& what,
+                                             const GenerationLogger& log) {
+  return from_json(file.raw, what, log);
 }
 
 GenerationConfig GenerationConfig::for_model(const json& config_json, const json& generation_config_json,

@@ -324,7 +324,7 @@ ForcedEOSTokenLogitsProcessor::ForcedEOSTokenLogitsProcessor(int64_t max_length,
 void ForcedEOSTokenLogitsProcessor::apply(const Tensor& input_ids, Tensor& scores) {
   Rows s = score_rows(scores);
   Ids ids = id_rows(input_ids, s.rows);
-  if (ids.len != max_length_ - 1) return;
+  if (ids.len + 1 != max_length_) return;
   for (int64_t e : eos_)
     AM_CHECK(e < s.vocab, "`forced_eos_token_id` ", e, " is outside the vocabulary of ", s.vocab);
   for (int64_t r = 0; r < s.rows; ++r) {
@@ -350,11 +350,16 @@ void InfNanRemoveLogitsProcessor::apply(const Tensor& input_ids, Tensor& scores)
 ExponentialDecayLengthPenalty::ExponentialDecayLengthPenalty(std::pair<int64_t, double> start_and_factor,
                                                              std::vector<int64_t> eos_token_id,
                                                              int64_t input_ids_seq_length)
-    : regulation_start_(start_and_factor.first + input_ids_seq_length),
+    : regulation_start_(start_and_factor.first > std::numeric_limits<int64_t>::max() - input_ids_seq_length
+                            ? std::numeric_limits<int64_t>::max()
+                            : start_and_factor.first + input_ids_seq_length),
       regulation_factor_(start_and_factor.second),
       eos_(std::move(eos_token_id)) {
   for (int64_t e : eos_)
     AM_CHECK(e >= 0, "`eos_token_id` has to be a list of positive integers, but is ", e);
+  // Far below any sequence length the start means "from the first token"; clamping keeps
+  // len - start from overflowing.
+  regulation_start_ = std::max<int64_t>(regulation_start_, -(int64_t(1) << 50));
   // The penalty tensor is assigned per eos id, so a repeated id is penalised once.
   std::sort(eos_.begin(), eos_.end());
   eos_.erase(std::unique(eos_.begin(), eos_.end()), eos_.end());
