@@ -5,6 +5,8 @@
 #include "automodel/tokenizers/normalized_string.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 #include <utf8proc.h>
 
@@ -25,12 +27,17 @@ std::optional<SplitDelimiterBehavior> parse_split_delimiter_behavior(std::string
 }
 
 NormalizedString::NormalizedString(std::string original, size_t original_shift)
-    : original_(std::move(original)), original_shift_(original_shift) {
-  normalized_ = original_;
-  alignments_.resize(original_.size());
-  for (size_t i = 0; i < original_.size();) {
-    size_t n = unicode::utf8_len_from_lead(static_cast<unsigned char>(original_[i]));
-    n = std::min(n, original_.size() - i);
+    : original_size_(original.size()), normalized_(std::move(original)), original_shift_(original_shift) {
+  const size_t size = normalized_.size();
+  alignments_.resize(size);
+  for (size_t i = 0; i < size;) {
+    auto lead = static_cast<unsigned char>(normalized_[i]);
+    if (lead < 0x80) {
+      alignments_[i] = {i, i + 1};
+      ++i;
+      continue;
+    }
+    size_t n = std::min(unicode::utf8_len_from_lead(lead), size - i);
     for (size_t k = 0; k < n; ++k) alignments_[i + k] = {i, i + n};
     i += n;
   }
@@ -46,7 +53,7 @@ std::optional<Offsets> NormalizedString::normalized_to_original(Offsets r) const
 std::optional<Offsets> NormalizedString::original_to_normalized(Offsets r) const {
   if (r.first == r.second) return r;
   if (r.first > r.second) return std::nullopt;
-  if (original_.empty()) return Offsets{0, normalized_.size()};
+  if (original_size_ == 0) return Offsets{0, normalized_.size()};
   std::optional<size_t> start, end;
   for (size_t i = 0; i < alignments_.size(); ++i) {
     const auto& a = alignments_[i];
@@ -73,8 +80,7 @@ std::optional<NormalizedString> NormalizedString::slice(Offsets r) const {
   if (!orig) return std::nullopt;
   NormalizedString out;
   size_t n_shift = orig->first;
-  if (orig->first <= orig->second && orig->second <= original_.size())
-    out.original_ = original_.substr(orig->first, orig->second - orig->first);
+  if (orig->first <= orig->second && orig->second <= original_size_) out.original_size_ = orig->second - orig->first;
   out.normalized_ = normalized_.substr(r.first, r.second - r.first);
   out.alignments_.reserve(r.second - r.first);
   for (size_t i = r.first; i < r.second; ++i)
@@ -255,6 +261,19 @@ bool is_ascii(std::string_view s) {
 void NormalizedString::apply_utf8proc(int kind) {
   // kind: bit 0 = compatibility, bit 1 = compose. ASCII is invariant under every form.
   if (is_ascii(normalized_)) return;
+  {
+    // Text already in the target form (the usual case) needs no work: the change list would
+    // be all zeros (a character decomposed and recomposed into itself nets 0), i.e. identity.
+    int options = UTF8PROC_STABLE | ((kind & 2) ? UTF8PROC_COMPOSE : UTF8PROC_DECOMPOSE) | ((kind & 1) ? UTF8PROC_COMPAT : 0);
+    utf8proc_uint8_t* mapped = nullptr;
+    utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(normalized_.data()),
+                                      static_cast<utf8proc_ssize_t>(normalized_.size()), &mapped,
+                                      static_cast<utf8proc_option_t>(options));
+    bool same = n >= 0 && static_cast<size_t>(n) == normalized_.size() &&
+                std::memcmp(mapped, normalized_.data(), normalized_.size()) == 0;
+    std::free(mapped);
+    if (same) return;
+  }
   auto changes = decompose(normalized_, (kind & 1) != 0);
   if (kind & 2) changes = recompose(changes);
   transform(changes, 0);
@@ -395,7 +414,7 @@ void NormalizedString::strip_sides(bool left, bool right) {
 }
 
 std::vector<NormalizedString> NormalizedString::split(const Pattern& pattern, SplitDelimiterBehavior behavior) const {
-  std::vector<PatternSpan> matches;
+  thread_local std::vector<PatternSpan> matches;  // reused: this runs once per piece
   pattern.find_matches(normalized_, matches);
   // (offsets, remove)
   std::vector<std::pair<Offsets, bool>> splits;
@@ -459,6 +478,16 @@ PreTokenizedString::PreTokenizedString(std::string text) : original_(text) {
   splits_.push_back(Split{NormalizedString(std::move(text)), std::nullopt});
 }
 
+namespace {
+
+bool all_ascii(std::string_view s) {
+  for (unsigned char b : s)
+    if (b >= 0x80) return false;
+  return true;
+}
+
+}  // namespace
+
 void PreTokenizedString::split(const SplitFn& fn) {
   std::vector<Split> new_splits;
   new_splits.reserve(splits_.size());
@@ -486,10 +515,13 @@ void PreTokenizedString::tokenize(const std::function<std::vector<Token>(const N
     if (!s.tokens) s.tokens = fn(s.normalized);
 }
 
-Encoding PreTokenizedString::into_encoding(std::optional<uint32_t> word_index, uint32_t type_id) const {
+Encoding PreTokenizedString::into_encoding(std::optional<uint32_t> word_index, uint32_t type_id) {
   Encoding enc;
   if (splits_.empty()) return enc;
-  ByteToCharOffsets converter(original_);
+  // For ASCII text code points are bytes; only the offsets past the end need HF's fallback.
+  const bool ascii = all_ascii(original_);
+  std::optional<ByteToCharOffsets> converter;
+  if (!ascii) converter.emplace(original_);
   size_t total = 0;
   for (const auto& s : splits_) {
     AM_CHECK(s.tokens, "PreTokenizedString::into_encoding: a split has not been tokenized");
@@ -499,15 +531,16 @@ Encoding PreTokenizedString::into_encoding(std::optional<uint32_t> word_index, u
   enc.tokens.reserve(total);
   enc.offsets.reserve(total);
   for (size_t idx = 0; idx < splits_.size(); ++idx) {
-    const auto& split = splits_[idx];
+    auto& split = splits_[idx];
     Offsets base = split.normalized.offsets_original();
-    for (const auto& token : *split.tokens) {
+    for (auto& token : *split.tokens) {
       Offsets offsets = token.offsets;
       if (auto r = split.normalized.normalized_to_original(token.offsets))
         offsets = {base.first + r->first, base.first + r->second};
-      if (auto c = converter.convert(offsets)) offsets = *c;
+      if (converter)
+        if (auto c = converter->convert(offsets)) offsets = *c;
       enc.ids.push_back(token.id);
-      enc.tokens.push_back(token.value);
+      enc.tokens.push_back(std::move(token.value));
       enc.offsets.push_back(offsets);
       enc.word_ids.push_back(word_index ? *word_index : static_cast<uint32_t>(idx));
     }

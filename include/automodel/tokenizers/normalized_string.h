@@ -44,7 +44,7 @@ class Pattern {
 };
 
 // Alignment of one normalized byte: the byte range of the original string it comes from
-// (relative to NormalizedString::original(), i.e. without original_shift).
+// (relative to the start of this piece's original text, i.e. without original_shift).
 using Alignment = Offsets;
 
 // One change fed to NormalizedString::transform, as in HF: the character of the new text and
@@ -63,18 +63,20 @@ class NormalizedString {
   explicit NormalizedString(std::string original, size_t original_shift = 0);
 
   const std::string& get() const { return normalized_; }
-  const std::string& original() const { return original_; }
+  // Byte length of the original text this string covers (the text itself is kept once, by
+  // PreTokenizedString, not copied into every piece).
+  size_t original_size() const { return original_size_; }
   size_t original_shift() const { return original_shift_; }
   const std::vector<Alignment>& alignments() const { return alignments_; }
   size_t size() const { return normalized_.size(); }
   bool empty() const { return normalized_.empty(); }
-  // {original_shift, original_shift + original().size()}
-  Offsets offsets_original() const { return {original_shift_, original_shift_ + original_.size()}; }
+  // {original_shift, original_shift + original_size()}
+  Offsets offsets_original() const { return {original_shift_, original_shift_ + original_size_}; }
 
   // Maps a byte range of the normalized string to the byte range of original() it covers
-  // (HF convert_offsets(Range::Normalized)); nullopt when out of range.
+  // (HF convert_offsets(Range::Normalized)), relative to the original of this piece.
   std::optional<Offsets> normalized_to_original(Offsets range) const;
-  // Maps a byte range of original() to the normalized range (HF convert_offsets(Range::Original)).
+  // Maps a byte range of the original to the normalized range (HF convert_offsets(Range::Original)).
   std::optional<Offsets> original_to_normalized(Offsets range) const;
 
   // Sub-string by normalized byte range (must be on character boundaries); nullopt otherwise.
@@ -110,7 +112,7 @@ class NormalizedString {
   void strip_sides(bool left, bool right);
   void apply_utf8proc(int options);
 
-  std::string original_;
+  size_t original_size_ = 0;
   std::string normalized_;
   std::vector<Alignment> alignments_;  // one per byte of normalized_
   size_t original_shift_ = 0;
@@ -145,7 +147,8 @@ class PreTokenizedString {
 
   // Encoding of the tokenized splits (HF into_encoding with OffsetType::Char): offsets are in
   // Unicode code points of original(); word ids are `word_index` if given, else the split index.
-  Encoding into_encoding(std::optional<uint32_t> word_index, uint32_t type_id) const;
+  // Moves the token strings out of the splits.
+  Encoding into_encoding(std::optional<uint32_t> word_index, uint32_t type_id);
 
  private:
   std::string original_;
