@@ -1,6 +1,9 @@
 #include "hub_cache.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <algorithm>
 #include <cerrno>
@@ -36,6 +39,32 @@ bool safe_relative_path(const std::string& path) {
   for (const auto& seg : split_segments(path))
     if (seg.empty() || seg == "." || seg == "..") return false;
   return true;
+}
+
+// Atomic replace with a temporary name unique to this call (mkstemp), so concurrent resolves in
+// one process or many never write through the same temporary file.
+void write_text_atomic(const fs::path& path, const std::string& text) {
+  std::string tmpl = path.string() + ".XXXXXX.tmp";
+  int fd = ::mkstemps(tmpl.data(), 4);
+  AM_CHECK(fd >= 0, path.string(), ": cannot create a temporary file: ", std::strerror(errno));
+  size_t off = 0;
+  while (off < text.size()) {
+    ssize_t w = ::write(fd, text.data() + off, text.size() - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmpl.c_str());
+      fail(tmpl, ": write failed: ", std::strerror(e));
+    }
+    off += size_t(w);
+  }
+  ::fchmod(fd, 0644);
+  if (::close(fd) != 0 || ::rename(tmpl.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmpl.c_str());
+    fail(path.string(), ": cannot write: ", std::strerror(e));
+  }
 }
 
 std::optional<std::string> read_text(const fs::path& p) {
@@ -88,7 +117,7 @@ void RepoCache::write_ref(const std::string& revision, const std::string& commit
   if (read_ref(revision) == commit) return;
   const fs::path ref = storage_ / "refs" / revision;
   fs::create_directories(ref.parent_path());
-  write_file_atomic(ref, commit);
+  write_text_atomic(ref, commit);
 }
 
 bool RepoCache::has_file(const std::string& commit, const std::string& file) const {
@@ -166,7 +195,7 @@ void RepoCache::write_file_list(const std::string& commit, const std::vector<std
   json j = json::object();
   j["commit"] = commit;
   j["files"] = files;
-  write_json_file(path, j);
+  write_text_atomic(path, j.dump(1) + "\n");
 }
 
 }  // namespace automodel::hub_detail

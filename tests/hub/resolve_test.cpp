@@ -12,6 +12,7 @@
 #include <functional>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "automodel/core/error.h"
 #include "automodel/hub/resolve.h"
@@ -151,6 +152,24 @@ TEST_F(ResolveTest, CacheHitMakesNoRequest) {
   EXPECT_EQ(hub_.count("HEAD", "/org/tiny/resolve/" + kCommit1 + "/tokenizer.json"), 2u);
   EXPECT_EQ(hub_.count("GET", "/org/tiny/resolve/" + kCommit1 + "/tokenizer.json"), 1u);
   EXPECT_EQ(hub_.count("HEAD", "/org/tiny/resolve/" + kCommit1 + "/config.json"), 1u);
+}
+
+TEST_F(ResolveTest, ConcurrentResolvesShareOneDownload) {
+  // Threads of one process (and processes alike) serialise on the per-blob lock file.
+  std::vector<std::thread> threads;
+  std::vector<std::string> results(4);
+  for (size_t i = 0; i < results.size(); ++i)
+    threads.emplace_back([&, i] {
+      try {
+        results[i] = resolve_model("org/tiny", options_).string();
+      } catch (const std::exception& e) {
+        results[i] = std::string("error: ") + e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) EXPECT_EQ(r, (storage() / "snapshots" / kCommit1).string());
+  EXPECT_EQ(hub_.count("GET", "/cdn/"), 1u);
+  EXPECT_EQ(read_bytes(storage() / "snapshots" / kCommit1 / "model.safetensors"), weights_);
 }
 
 TEST_F(ResolveTest, OfflineUsesCacheAndNamesWhatIsMissing) {
