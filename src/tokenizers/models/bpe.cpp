@@ -96,21 +96,51 @@ BpeModel::BpeModel(TokenVocab vocab, const std::vector<MergePair>& merges, BpeOp
 
   const size_t prefix_len = options_.continuing_subword_prefix ? options_.continuing_subword_prefix->size() : 0;
   merges_.reserve(merges.size());
-  std::string merged;
-  for (size_t rank = 0; rank < merges.size(); ++rank) {
-    const auto& [a, b] = merges[rank];
-    auto a_id = vocab_.find(a);
-    AM_CHECK(a_id.has_value(), "BPE: merge ", rank, " (\"", a, " ", b, "\"): token \"", a, "\" is not in the vocabulary");
-    auto b_id = vocab_.find(b);
-    AM_CHECK(b_id.has_value(), "BPE: merge ", rank, " (\"", a, " ", b, "\"): token \"", b, "\" is not in the vocabulary");
-    // The merged token drops the right part's continuing-subword prefix ("a" + "##b" = "ab").
-    AM_CHECK(b.size() >= prefix_len, "BPE: merge ", rank, ": token \"", b, "\" is shorter than the continuing_subword_prefix");
-    merged.assign(a);
-    merged.append(b.substr(prefix_len));
-    auto new_id = vocab_.find(merged);
-    AM_CHECK(new_id.has_value(), "BPE: merge ", rank, " (\"", a, " ", b, "\"): merged token \"", merged,
-             "\" is not in the vocabulary");
-    merges_.put(pair_key(*a_id, *b_id), {static_cast<uint32_t>(rank), static_cast<uint32_t>(*new_id)});
+  // Loading is bound by cache misses in the vocabulary table: hash a batch of merges (left,
+  // right, merged), prefetch their slots, then resolve them.
+  constexpr size_t kBatch = 32;
+  std::string merged_buf;
+  std::vector<size_t> merged_end(kBatch);
+  std::vector<uint64_t> hashes(3 * kBatch);
+  std::vector<std::pair<uint64_t, PairMap::Value>> pending(kBatch);
+  for (size_t base = 0; base < merges.size(); base += kBatch) {
+    const size_t count = std::min(kBatch, merges.size() - base);
+    merged_buf.clear();
+    for (size_t k = 0; k < count; ++k) {
+      const auto& [a, b] = merges[base + k];
+      // The merged token drops the right part's continuing-subword prefix ("a" + "##b" = "ab").
+      AM_CHECK(b.size() >= prefix_len, "BPE: merge ", base + k, ": token \"", b,
+               "\" is shorter than the continuing_subword_prefix");
+      merged_buf.append(a);
+      merged_buf.append(b.substr(prefix_len));
+      merged_end[k] = merged_buf.size();
+    }
+    for (size_t k = 0; k < count; ++k) {
+      const auto& [a, b] = merges[base + k];
+      const size_t begin = k == 0 ? 0 : merged_end[k - 1];
+      hashes[3 * k] = hash_bytes(a);
+      hashes[3 * k + 1] = hash_bytes(b);
+      hashes[3 * k + 2] = hash_bytes(std::string_view(merged_buf).substr(begin, merged_end[k] - begin));
+      for (size_t q = 0; q < 3; ++q) vocab_.prefetch(hashes[3 * k + q]);
+    }
+    for (size_t k = 0; k < count; ++k) {
+      const size_t rank = base + k;
+      const auto& [a, b] = merges[rank];
+      const size_t begin = k == 0 ? 0 : merged_end[k - 1];
+      const std::string_view merged = std::string_view(merged_buf).substr(begin, merged_end[k] - begin);
+      auto a_id = vocab_.find_hashed(a, hashes[3 * k]);
+      AM_CHECK(a_id.has_value(), "BPE: merge ", rank, " (\"", a, " ", b, "\"): token \"", a,
+               "\" is not in the vocabulary");
+      auto b_id = vocab_.find_hashed(b, hashes[3 * k + 1]);
+      AM_CHECK(b_id.has_value(), "BPE: merge ", rank, " (\"", a, " ", b, "\"): token \"", b,
+               "\" is not in the vocabulary");
+      auto new_id = vocab_.find_hashed(merged, hashes[3 * k + 2]);
+      AM_CHECK(new_id.has_value(), "BPE: merge ", rank, " (\"", a, " ", b, "\"): merged token \"", merged,
+               "\" is not in the vocabulary");
+      pending[k] = {pair_key(*a_id, *b_id), {static_cast<uint32_t>(rank), static_cast<uint32_t>(*new_id)}};
+      merges_.prefetch(pending[k].first);
+    }
+    for (size_t k = 0; k < count; ++k) merges_.put(pending[k].first, pending[k].second);
   }
 }
 

@@ -87,15 +87,26 @@ void spec_from_text(std::string_view text, const std::string& path, ModelSpec& s
     r.expect(':');
     if (key == "vocab" && r.peek() == '{') {
       spec.vocab_is_object = true;
-      spec.vocab.reserve(text.size() / 24 + 16, text.size() / 2);
+      // About 70 bytes of model text per vocab entry in real files (vocab + merges); the table
+      // grows if that is short.
+      spec.vocab.reserve(text.size() / 64 + 16, text.size() / 4);
       r.expect('{');
+      // Tokens are inserted in batches (views into `text`, or into `escaped` for the few
+      // strings with escapes), in file order, so a duplicate key still ends with its last id.
+      std::vector<std::pair<std::string_view, int32_t>> batch;
+      std::deque<std::string> escaped;
       for (bool f = true; r.next_in_object(f); f = false) {
-        const std::string_view token = r.read_string(a_buf);
+        std::string_view token = r.read_string(a_buf);
+        if (token.data() == a_buf.data()) {
+          escaped.push_back(a_buf);
+          token = escaped.back();
+        }
         r.expect(':');
         const int64_t id = r.read_int();
         if (id < 0 || id > INT32_MAX) r.error("token id out of range in " + jf::at(path, "vocab"));
-        spec.vocab.add(token, static_cast<int32_t>(id));
+        batch.emplace_back(token, static_cast<int32_t>(id));
       }
+      spec.vocab.add_batch(batch);
     } else if (key == "vocab" && r.peek() == '[') {
       spec.vocab_is_list = true;
       r.expect('[');
@@ -120,7 +131,11 @@ void spec_from_text(std::string_view text, const std::string& path, ModelSpec& s
           return spec.storage.back();
         };
         if (r.peek() == '"') {
-          spec.merges.push_back(split_merge(keep(r.read_string(a_buf), a_buf), jf::at(jf::at(path, "merges"), i)));
+          const std::string_view line = keep(r.read_string(a_buf), a_buf);
+          const size_t sp = line.find(' ');
+          if (sp == std::string_view::npos || line.find(' ', sp + 1) != std::string_view::npos)
+            split_merge(line, jf::at(jf::at(path, "merges"), i));  // throws with the path
+          spec.merges.emplace_back(line.substr(0, sp), line.substr(sp + 1));
         } else {
           r.expect('[');
           std::string_view a = keep(r.read_string(a_buf), a_buf);

@@ -47,12 +47,8 @@ UnigramModel::UnigramModel(std::vector<std::pair<std::string, double>> pieces, s
     if (!token.empty()) node_token_[node] = static_cast<int32_t>(id);
     if (score < min_score_) min_score_ = score;
   }
-  // A token repeated in the list maps to its last id (HF's token_to_ids keeps the last one).
-  vocab_.for_each([&](std::string_view token, int32_t id) {
-    uint32_t node = 0;
-    for (unsigned char b : token) node = trie_.find((static_cast<uint64_t>(node) << 8) | b)->a;
-    if (!token.empty()) node_token_[node] = id;
-  });
+  // A token repeated in the list maps to its last id in both the trie and the vocabulary, as
+  // HF's token_to_ids keeps the last one.
 }
 
 std::optional<std::string> UnigramModel::id_to_token(int32_t id) const {

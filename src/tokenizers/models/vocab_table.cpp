@@ -15,90 +15,91 @@ constexpr size_t kDenseIdLimit = 1u << 24;  // ids above this go to the sparse m
 
 void TokenVocab::reserve(size_t n_tokens, size_t n_bytes) {
   arena_.reserve(n_bytes);
-  entries_.reserve(n_tokens);
-  if (slots_.size() < 2 * n_tokens) {
-    slots_.assign(pow2_at_least(2 * n_tokens), -1);
-    for (size_t e = 0; e < entries_.size(); ++e) {
-      const Entry& en = entries_[e];
-      const size_t mask = slots_.size() - 1;
-      size_t i = hash_bytes(std::string_view(arena_.data() + en.off, en.len)) & mask;
-      while (slots_[i] >= 0) i = (i + 1) & mask;
-      slots_[i] = static_cast<int32_t>(e);
-    }
+  if (slots_.size() < 2 * n_tokens) rehash(pow2_at_least(2 * n_tokens));
+}
+
+void TokenVocab::rehash(size_t n_slots) {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(n_slots, Slot{});
+  const size_t mask = n_slots - 1;
+  for (const Slot& sl : old) {
+    if (sl.len == kEmptyLen) continue;
+    const uint64_t h = hash_bytes(std::string_view(arena_.data() + sl.off, sl.len));
+    size_t i = h & mask;
+    while (slots_[i].len != kEmptyLen) i = (i + 1) & mask;
+    slots_[i] = sl;
   }
 }
 
-void TokenVocab::grow() { reserve(entries_.size() * 2 + 16, arena_.capacity()); }
-
-void TokenVocab::index_id(int32_t id, int32_t entry) {
+void TokenVocab::set_id_span(int32_t id, Span sp) {
   AM_CHECK(id >= 0, "vocabulary: negative token id ", id);
   id_bound_ = std::max(id_bound_, static_cast<size_t>(id) + 1);
   if (static_cast<size_t>(id) < kDenseIdLimit) {
-    if (by_id_.size() <= static_cast<size_t>(id)) by_id_.resize(static_cast<size_t>(id) + 1, -1);
-    by_id_[static_cast<size_t>(id)] = entry;
+    if (by_id_.size() <= static_cast<size_t>(id)) by_id_.resize(std::max(by_id_.size() * 2, static_cast<size_t>(id) + 1), Span{0, kEmptyLen});
+    by_id_[static_cast<size_t>(id)] = sp;
   } else {
-    sparse_by_id_[id] = entry;
+    sparse_by_id_[id] = sp;
   }
 }
 
-void TokenVocab::add(std::string_view token, int32_t id) {
-  AM_CHECK(token.size() < UINT32_MAX && arena_.size() + token.size() < UINT32_MAX, "vocabulary too large");
-  if ((entries_.size() + 1) * 2 > slots_.size()) grow();
+void TokenVocab::add_batch(const std::vector<std::pair<std::string_view, int32_t>>& tokens) {
+  constexpr size_t kAhead = 16;
+  std::vector<uint64_t> hashes(tokens.size());
+  if ((size_ + tokens.size()) * 2 > slots_.size()) rehash(pow2_at_least(2 * (size_ + tokens.size()) + 16));
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    hashes[i] = hash_bytes(tokens[i].first);
+    if (i >= kAhead) add_hashed(tokens[i - kAhead].first, tokens[i - kAhead].second, hashes[i - kAhead]);
+    prefetch(hashes[i]);
+  }
+  for (size_t i = tokens.size() > kAhead ? tokens.size() - kAhead : 0; i < tokens.size(); ++i)
+    add_hashed(tokens[i].first, tokens[i].second, hashes[i]);
+}
+
+void TokenVocab::add_hashed(std::string_view token, int32_t id, uint64_t h) {
+  AM_CHECK(token.size() < kEmptyLen && arena_.size() + token.size() < UINT32_MAX, "vocabulary too large");
+  AM_CHECK(id >= 0, "vocabulary: negative token id ", id);
+  if ((size_ + 1) * 2 > slots_.size()) rehash(pow2_at_least(2 * (size_ + 1) + 16));
+  const auto tag = static_cast<uint32_t>(h >> 32);
   const size_t mask = slots_.size() - 1;
-  size_t i = hash_bytes(token) & mask;
+  size_t i = h & mask;
   for (;; i = (i + 1) & mask) {
-    const int32_t e = slots_[i];
-    if (e < 0) break;
-    Entry& en = entries_[static_cast<size_t>(e)];
-    if (en.len == token.size() && std::memcmp(arena_.data() + en.off, token.data(), token.size()) == 0) {
-      en.id = id;
-      index_id(id, e);
+    Slot& sl = slots_[i];
+    if (sl.len == kEmptyLen) break;
+    if (sl.tag == tag && sl.len == token.size() && std::memcmp(arena_.data() + sl.off, token.data(), token.size()) == 0) {
+      // Re-assigned: the old id no longer names this token.
+      if (auto old = this->token(sl.id); old && old->data() == arena_.data() + sl.off)
+        set_id_span(sl.id, Span{0, kEmptyLen});
+      sl.id = id;
+      set_id_span(id, Span{sl.off, sl.len});
       return;
     }
   }
-  const auto e = static_cast<int32_t>(entries_.size());
-  entries_.push_back({static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(token.size()), id});
+  const Span sp{static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(token.size())};
   arena_.append(token);
-  slots_[i] = e;
-  index_id(id, e);
-}
-
-std::optional<std::string_view> TokenVocab::token(int32_t id) const {
-  if (id < 0) return std::nullopt;
-  int32_t e = -1;
-  if (static_cast<size_t>(id) < by_id_.size()) {
-    e = by_id_[static_cast<size_t>(id)];
-  } else if (auto it = sparse_by_id_.find(id); it != sparse_by_id_.end()) {
-    e = it->second;
-  }
-  if (e < 0) return std::nullopt;
-  const Entry& en = entries_[static_cast<size_t>(e)];
-  if (en.id != id) return std::nullopt;  // the entry was re-assigned to another id since
-  return std::string_view(arena_.data() + en.off, en.len);
+  slots_[i] = Slot{sp.off, sp.len, id, tag};
+  ++size_;
+  set_id_span(id, sp);
 }
 
 void PairMap::reserve(size_t n) {
-  if (keys_.size() >= 2 * n) return;
-  std::vector<uint64_t> old_keys = std::move(keys_);
-  std::vector<Value> old_values = std::move(values_);
-  keys_.assign(pow2_at_least(2 * n), kEmpty);
-  values_.assign(keys_.size(), Value{0, 0});
+  if (slots_.size() >= 2 * n) return;
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(pow2_at_least(2 * n), Slot{});
   size_ = 0;
-  for (size_t i = 0; i < old_keys.size(); ++i)
-    if (old_keys[i] != kEmpty) put(old_keys[i], old_values[i]);
+  for (const Slot& s : old)
+    if (s.key != kEmpty) put(s.key, s.value);
 }
 
 void PairMap::grow() { reserve(size_ * 2 + 16); }
 
 void PairMap::put(uint64_t key, Value v) {
   AM_CHECK(key != kEmpty, "PairMap: reserved key");
-  if ((size_ + 1) * 2 > keys_.size()) grow();
-  const size_t mask = keys_.size() - 1;
+  if ((size_ + 1) * 2 > slots_.size()) grow();
+  const size_t mask = slots_.size() - 1;
   size_t i = hash_u64(key) & mask;
-  while (keys_[i] != kEmpty && keys_[i] != key) i = (i + 1) & mask;
-  if (keys_[i] == kEmpty) ++size_;
-  keys_[i] = key;
-  values_[i] = v;
+  while (slots_[i].key != kEmpty && slots_[i].key != key) i = (i + 1) & mask;
+  if (slots_[i].key == kEmpty) ++size_;
+  slots_[i] = Slot{key, v};
 }
 
 }  // namespace automodel::tokenizers
