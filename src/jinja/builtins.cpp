@@ -74,7 +74,8 @@ Value f_batch(Context&, const Value& v, CallArgs& a) {
   if (!p[0].is_int() || p[0].as_int() <= 0) raise("ValueError", "batch size must be a positive integer");
   auto n = static_cast<size_t>(p[0].as_int());
   List out, cur;
-  for (const auto& item : *iterate(v)) {
+  auto items_1 = iterate(v);  // keep the list alive for the loop
+  for (const auto& item : *items_1) {
     if (cur.size() == n) out.push_back(Value::list(std::move(cur))), cur.clear();
     cur.push_back(item);
   }
@@ -290,7 +291,8 @@ Value f_join(Context&, const Value& v, CallArgs& a) {
   std::string sep = given(p[0]) ? soft_str(p[0]) : "";
   std::string out;
   bool first = true;
-  for (const auto& item : *iterate(v)) {
+  auto items_2 = iterate(v);  // keep the list alive for the loop
+  for (const auto& item : *items_2) {
     if (!first) out += sep;
     first = false;
     out += soft_str(given(p[1]) ? attr_path(item, p[1]) : item);
@@ -380,7 +382,8 @@ Value select_impl(Context& ctx, const Value& v, CallArgs& a, bool by_attribute, 
   if (has_test) test_args.positional.assign(a.positional.begin() + static_cast<long>(skip), a.positional.end());
   test_args.keyword = a.keyword;
   List out;
-  for (const auto& item : *iterate(v)) {
+  auto items_3 = iterate(v);  // keep the list alive for the loop
+  for (const auto& item : *items_3) {
     Value subject = by_attribute ? attr_path(item, attribute) : item;
     bool ok;
     if (has_test) {
@@ -534,7 +537,8 @@ Value f_striptags(Context&, const Value& v, CallArgs& a) {
 Value f_sum(Context& ctx, const Value& v, CallArgs& a) {
   auto p = bind("sum", a, {"attribute", "start"});
   Value total = given(p[1]) ? p[1] : Value(int64_t{0});
-  for (const auto& item : *iterate(v)) total = binary_op("+", total, given(p[0]) ? attr_path(item, p[0]) : item, ctx.st.limits);
+  auto items_4 = iterate(v);  // keep the list alive for the loop
+  for (const auto& item : *items_4) total = binary_op("+", total, given(p[0]) ? attr_path(item, p[0]) : item, ctx.st.limits);
   return total;
 }
 
@@ -606,7 +610,8 @@ Value f_unique(Context&, const Value& v, CallArgs& a) {
   auto p = bind("unique", a, {"case_sensitive", "attribute"});
   bool cs = p[0].truthy();
   List out, seen;
-  for (const auto& item : *iterate(v)) {
+  auto items_5 = iterate(v);  // keep the list alive for the loop
+  for (const auto& item : *items_5) {
     Value key = ignore_case(given(p[1]) ? attr_path(item, p[1]) : item, cs);
     bool dup = false;
     for (const auto& s : seen)
@@ -775,7 +780,8 @@ void install_globals(Frame& globals, RenderState& st) {
       if (p.is_dict()) {
         for (const auto& [k, v] : p.as_dict().items) d.set(k, v);
       } else {
-        for (const auto& pair : *iterate(p)) {
+        auto items_6 = iterate(p);  // keep the list alive for the loop
+        for (const auto& pair : *items_6) {
           auto kv = iterate(pair);
           if (kv->size() != 2) raise("ValueError", "dictionary update sequence element has wrong length");
           d.set((*kv)[0], (*kv)[1]);

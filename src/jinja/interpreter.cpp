@@ -258,8 +258,9 @@ Value BinaryExpr::eval(Context& ctx) const {
 
 Value CompareExpr::eval(Context& ctx) const {
   Value l = first->eval(ctx);
-  for (const auto& [op, expr] : rest) {
-    Value r = expr->eval(ctx);
+  for (const auto& step : rest) {
+    const std::string& op = step.first;
+    Value r = step.second->eval(ctx);
     bool ok = located(ctx, pos, [&] { return compare_op(op, l, r); });
     if (!ok) return Value(false);
     l = std::move(r);
@@ -287,7 +288,9 @@ Value CondExpr::eval(Context& ctx) const {
 // ---------------------------------------------------------------- statements
 
 void OutputStmt::exec(Context& ctx) const {
-  for (const auto& [text, expr] : parts) {
+  for (const auto& part : parts) {
+    const std::string& text = part.first;
+    const ExprPtr& expr = part.second;
     if (!expr) {
       located(ctx, pos, [&] { ctx.write(text); });
       continue;
@@ -402,8 +405,9 @@ void CallBlockStmt::exec(Context& ctx) const {
 
 void WithStmt::exec(Context& ctx) const {
   auto frame = child_frame(ctx.frame);
-  for (const auto& [target, expr] : assignments) {
-    Value v = expr->eval(ctx);
+  for (const auto& assignment : assignments) {
+    const Target& target = assignment.first;
+    Value v = assignment.second->eval(ctx);
     located(ctx, target.pos, [&] { assign(ctx, *frame, target, v); });
   }
   Context inner(ctx.st, frame, ctx.out);
