@@ -48,6 +48,13 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
   const std::byte* kpmp = kpm.defined() ? static_cast<const std::byte*>(kpm.raw_data()) : nullptr;
   const int64_t kpm_sz = kpm.defined() ? dtype_size(kpm.dtype()) : 0;
   const float scale = float(opt.scale), cap = float(opt.softcap);
+  // torch 1.13's CPU bmm (what HF's eager attention calls) takes a naive kernel for products
+  // with m*k*n < 400 that multiplies and accumulates in the tensor's dtype, rounding after
+  // every product and every add (measured against torch 1.13 on bf16: bit-identical). Decode
+  // steps of tiny heads fall there, so reduced-precision compute emulates it to stay within the
+  // golden tolerance; larger products accumulate in f32 and round once.
+  const bool qk_accumulates_low = low && D * Tq * Tk < 400;
+  const bool pv_accumulates_low = low && Tk * Tq * Dv < 400;
 
   ThreadPool::global().parallel_for(B * H * Tq, std::max<int64_t>(1, 2048 / std::max<int64_t>(Tk * D, 1)), [&](int64_t r0, int64_t r1) {
     std::vector<float> qrow(static_cast<size_t>(D)), krow(static_cast<size_t>(D)), vrow(static_cast<size_t>(Dv)), scores(static_cast<size_t>(Tk)), acc(static_cast<size_t>(Dv));
@@ -75,8 +82,12 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
           for (int64_t d = 0; d < D; ++d) s += qrow[size_t(d)] * kr[d];
         } else {
           widen_to_f32(dt, kp + koff * esz, krow.data(), D);
-          for (int64_t d = 0; d < D; ++d) s += qrow[size_t(d)] * krow[size_t(d)];
-          s = round_to(dt, s);
+          if (qk_accumulates_low) {
+            for (int64_t d = 0; d < D; ++d) s = round_to(dt, s + round_to(dt, qrow[size_t(d)] * krow[size_t(d)]));
+          } else {
+            for (int64_t d = 0; d < D; ++d) s += qrow[size_t(d)] * krow[size_t(d)];
+            s = round_to(dt, s);
+          }
         }
         s = low ? round_to(dt, s * scale) : s * scale;
         if (cap > 0) {
@@ -117,7 +128,11 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
           for (int64_t d = 0; d < Dv; ++d) acc[size_t(d)] += p * vr[d];
         } else {
           widen_to_f32(dt, vp + voff * esz, vrow.data(), Dv);
-          for (int64_t d = 0; d < Dv; ++d) acc[size_t(d)] += p * vrow[size_t(d)];
+          if (pv_accumulates_low) {
+            for (int64_t d = 0; d < Dv; ++d) acc[size_t(d)] = round_to(dt, acc[size_t(d)] + round_to(dt, p * vrow[size_t(d)]));
+          } else {
+            for (int64_t d = 0; d < Dv; ++d) acc[size_t(d)] += p * vrow[size_t(d)];
+          }
         }
       }
       narrow_from_f32(dt, acc.data(), op + ((b * H + h) * Tq + i) * Dv * esz, Dv);
