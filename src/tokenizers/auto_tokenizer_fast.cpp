@@ -7,6 +7,7 @@
 #include "auto_tokenizer_backend.h"
 #include "automodel/core/error.h"
 #include "automodel/tokenizers/truncation_padding.h"
+#include "unicode.h"
 
 namespace automodel::tokenizers {
 
@@ -14,15 +15,28 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool python_isspace_ascii_or_common(char32_t c) {
-  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0;
+// Python's str.isspace(): White_Space plus the information separators U+001C..U+001F.
+bool python_isspace(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
-// Python str.strip() for the ASCII / Latin-1 whitespace CLIP decodes can produce.
-std::string strip(std::string s) {
-  size_t b = 0, e = s.size();
-  while (b < e && python_isspace_ascii_or_common(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && python_isspace_ascii_or_common(static_cast<unsigned char>(s[e - 1]))) --e;
+// Python str.strip() on UTF-8 text (code points, never splitting a multi-byte character).
+std::string strip(const std::string& s) {
+  size_t b = 0;
+  while (b < s.size()) {
+    size_t next = b;
+    if (!python_isspace(unicode::next_char(s, next))) break;
+    b = next;
+  }
+  size_t e = s.size();
+  while (e > b) {
+    size_t start = e - 1;
+    while (start > b && !unicode::is_char_boundary(s, start)) --start;
+    size_t next = start;
+    if (!python_isspace(unicode::next_char(s, next))) break;
+    e = start;
+  }
   return s.substr(b, e - b);
 }
 

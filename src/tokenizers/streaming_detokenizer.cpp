@@ -65,7 +65,13 @@ std::string StreamingDetokenizer::put(int32_t id) {
     // must never be ones whose rendering is still to be emitted.
     constexpr size_t kContext = 2;
     const size_t start = ids_.size() >= kContext ? ids_.size() - kContext : 0;
-    if (start != prefix_offset_ && !decode_range(start, start + 1).empty()) prefix_offset_ = start;
+    // A byte token that is not a whole character alone (renders U+FFFD) cannot start a window
+    // either: byte-fallback decoders convert a run of byte tokens as one, so a stray
+    // continuation byte at the start would spoil the characters after it.
+    if (start != prefix_offset_) {
+      const std::string first = decode_range(start, start + 1);
+      if (!first.empty() && first.find(kReplacementChar) == std::string::npos) prefix_offset_ = start;
+    }
     read_offset_ = ids_.size();
     emitted_in_window_ = 0;
   } else if (stable > emitted_in_window_) {
