@@ -17,7 +17,7 @@ ctest --test-dir build --output-on-failure -j "$JOBS"
 echo "== ASan+UBSan build of the unit tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAUTOMODEL_SANITIZE=ON \
   -DAUTOMODEL_BUILD_BENCH=OFF -DAUTOMODEL_BUILD_APPS=OFF >/dev/null
-cmake --build build-asan -j "$JOBS"
+cmake --build build-asan -j "$JOBS" --target unit_tests
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$JOBS" -LE parity
 

@@ -1,0 +1,216 @@
+// generate_bench: prefill and decode speed of random-weight Llama-shaped models written as HF
+// safetensors by this program, against the memory-bandwidth bound measured in the same run.
+//
+// For each shape (TinyLlama-1.1B: hidden 2048, 22 layers, 32 heads / 4 kv heads, intermediate
+// 5632, vocab 32000; "134m": hidden 768, 12 layers, 12 heads, intermediate 2048, vocab 32000)
+// and weight dtype (f32, bf16; compute in f32, bf16 weights widened in the kernels as
+// llama.cpp does): prompt of --prompt tokens, --new greedy tokens, --threads threads. Prints
+// prefill tok/s, decode tok/s, time to first token, peak RSS, and the decode bound =
+// (measured read bandwidth) / (weight bytes read per token), with the fraction reached.
+//
+//   generate_bench [--shape tinyllama|134m|all] [--dtype f32|bf16|all] [--threads N]
+//                  [--prompt N] [--new N] [--dir SCRATCH]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "automodel/core/thread_pool.h"
+#include "automodel/generation/generate.h"
+#include "automodel/hub/checkpoint.h"
+#include "automodel/models/auto_model.h"
+
+using namespace automodel;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct ShapeSpec {
+  std::string name;
+  InitSizes sizes;
+};
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double peak_rss_gib() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_maxrss) / (1024.0 * 1024.0);
+}
+
+// Read bandwidth in bytes/s: the pool's threads sum disjoint slices of a 1 GiB buffer (far
+// larger than the caches), best of several passes: the access pattern of a weight stream.
+// Integer adds are associative, so the compiler vectorises the loop and it stays memory-bound.
+double measure_read_bandwidth() {
+  const size_t n = (size_t(1) << 30) / sizeof(uint64_t);
+  std::vector<uint64_t> buf(n, 1);
+  auto& pool = ThreadPool::global();
+  double best = 0;
+  for (int pass = 0; pass < 5; ++pass) {
+    std::atomic<uint64_t> total{0};
+    auto t0 = Clock::now();
+    pool.parallel_for(int64_t(n), int64_t(1) << 20, [&](int64_t b, int64_t e) {
+      const uint64_t* p = buf.data() + b;
+      const size_t len = size_t(e - b);
+      uint64_t s = 0;
+      for (size_t i = 0; i < len; ++i) s += p[i];
+      total += s;
+    });
+    const double dt = seconds_since(t0);
+    if (total.load() != n) std::fprintf(stderr, "bandwidth check sum mismatch\n");
+    best = std::max(best, double(n * sizeof(uint64_t)) / dt);
+  }
+  return best;
+}
+
+// Bytes of weights one decode step reads: every tensor except the input embedding table (one
+// row per token); a tied head reads the table once as the head.
+int64_t weight_bytes_per_token(const fs::path& dir) {
+  Checkpoint ck = Checkpoint::open(dir);
+  int64_t total = 0;
+  bool has_head = false;
+  int64_t embed = 0;
+  for (const auto& name : ck.names()) {
+    const Tensor t = ck.tensor(name);
+    if (name.find("embed_tokens") != std::string::npos) {
+      embed = t.nbytes();
+      continue;
+    }
+    if (name == "lm_head.weight") has_head = true;
+    total += t.nbytes();
+  }
+  return has_head ? total : total + embed;
+}
+
+struct Result {
+  double prefill_tps = 0, decode_tps = 0, ttft_s = 0, rss_gib = 0, bound_tps = 0;
+};
+
+Result run_one(const fs::path& dir, int prompt_len, int new_tokens, double bandwidth) {
+  auto model = AutoModelForCausalLM::from_pretrained(dir.string());
+  const int64_t vocab = model->vocab_size();
+  std::mt19937_64 rng(7);
+  std::vector<int64_t> ids(static_cast<size_t>(prompt_len));
+  for (auto& v : ids) v = int64_t(3 + rng() % uint64_t(vocab - 3));
+  Tensor input = Tensor::from_vector(ids, {1, prompt_len});
+
+  Result r;
+  // Prefill alone (one forward over the prompt, KV cache filled), measured separately from TTFT.
+  {
+    auto cache = model->new_cache(1, prompt_len + new_tokens);
+    auto t0 = Clock::now();
+    model->forward(input, Tensor(), Tensor(), cache.get(), /*only_last_logits=*/true);
+    r.prefill_tps = prompt_len / seconds_since(t0);
+  }
+  // Full generate(): time to first token, then decode rate over the remaining tokens.
+  std::vector<double> stamps;
+  auto t0 = Clock::now();
+  CallbackStreamer streamer([&](const Tensor& t) {
+    if (t.dim() == 1) stamps.push_back(seconds_since(t0));
+  });
+  GenerateOptions opt;
+  opt.streamer = &streamer;
+  json kwargs = {{"max_new_tokens", new_tokens}, {"min_new_tokens", new_tokens}, {"do_sample", false}};
+  generate(*model, input, Tensor(), kwargs, std::move(opt));
+  if (!stamps.empty()) r.ttft_s = stamps.front();
+  if (stamps.size() > 1) r.decode_tps = double(stamps.size() - 1) / (stamps.back() - stamps.front());
+  r.rss_gib = peak_rss_gib();
+  r.bound_tps = bandwidth / double(weight_bytes_per_token(dir));
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string shape_arg = "all", dtype_arg = "all";
+  int threads = 2, prompt_len = 128, new_tokens = 64;
+  fs::path scratch = fs::temp_directory_path() / "automodel-generate-bench";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << a << " needs a value\n";
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--shape") shape_arg = next();
+    else if (a == "--dtype") dtype_arg = next();
+    else if (a == "--threads") threads = std::stoi(next());
+    else if (a == "--prompt") prompt_len = std::stoi(next());
+    else if (a == "--new") new_tokens = std::stoi(next());
+    else if (a == "--dir") scratch = next();
+    else {
+      std::cerr << "usage: generate_bench [--shape tinyllama|134m|all] [--dtype f32|bf16|all] [--threads N] "
+                   "[--prompt N] [--new N] [--dir SCRATCH]\n";
+      return 2;
+    }
+  }
+
+  std::vector<ShapeSpec> shapes;
+  if (shape_arg == "all" || shape_arg == "134m") {
+    InitSizes s;
+    s.hidden_size = 768; s.num_layers = 12; s.num_heads = 12; s.num_kv_heads = 12;
+    s.intermediate_size = 2048; s.vocab_size = 32000; s.max_position_embeddings = 2048;
+    shapes.push_back({"134m", s});
+  }
+  if (shape_arg == "all" || shape_arg == "tinyllama") {
+    InitSizes s;
+    s.hidden_size = 2048; s.num_layers = 22; s.num_heads = 32; s.num_kv_heads = 4;
+    s.intermediate_size = 5632; s.vocab_size = 32000; s.max_position_embeddings = 2048;
+    shapes.push_back({"tinyllama-1.1b", s});
+  }
+  std::vector<DType> dtypes;
+  if (dtype_arg == "all" || dtype_arg == "f32") dtypes.push_back(DType::F32);
+  if (dtype_arg == "all" || dtype_arg == "bf16") dtypes.push_back(DType::BF16);
+  if (shapes.empty() || dtypes.empty()) {
+    std::cerr << "unknown --shape or --dtype\n";
+    return 2;
+  }
+
+  std::printf("threads %d, prompt %d, new %d (each configuration runs in its own process, so peak RSS is its own)\n",
+              threads, prompt_len, new_tokens);
+  std::printf("%-16s %-5s %9s %12s %11s %9s %9s %11s %9s\n", "shape", "dtype", "BW GB/s", "prefill t/s", "decode t/s",
+              "TTFT s", "RSS GiB", "bound t/s", "of bound");
+  std::fflush(stdout);
+  int failures = 0;
+  for (const auto& sh : shapes) {
+    for (DType dt : dtypes) {
+      const fs::path dir = scratch / (sh.name + "-" + std::string(dtype_info(dt).safetensors_name));
+      const pid_t pid = fork();
+      if (pid == 0) {
+        try {
+          ThreadPool::set_global_threads(threads);
+          if (!fs::exists(dir / "config.json")) {
+            fs::create_directories(dir);
+            write_random_causal_lm(default_causal_lm_config("llama", sh.sizes), dir, 1234, dt);
+          }
+          const double bw = measure_read_bandwidth();
+          const Result r = run_one(dir, prompt_len, new_tokens, bw);
+          std::printf("%-16s %-5s %9.2f %12.1f %11.2f %9.3f %9.2f %11.2f %8.0f%%\n", sh.name.c_str(),
+                      std::string(dtype_info(dt).safetensors_name).c_str(), bw / 1e9, r.prefill_tps, r.decode_tps,
+                      r.ttft_s, r.rss_gib, r.bound_tps, 100.0 * r.decode_tps / r.bound_tps);
+          std::fflush(stdout);
+          _exit(0);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "%s %s: %s\n", sh.name.c_str(), std::string(dtype_name(dt)).c_str(), e.what());
+          _exit(1);
+        }
+      }
+      int status = 0;
+      waitpid(pid, &status, 0);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failures;
+    }
+  }
+  return failures ? 1 : 0;
+}
