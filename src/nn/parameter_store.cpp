@@ -1,8 +1,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "automodel/hub/json_file.h"
-#include "automodel/hub/safetensors.h"
+#include "automodel/hub/checkpoint.h"
 #include "automodel/nn/var_builder.h"
 
 namespace automodel {
@@ -11,38 +10,10 @@ namespace fs = std::filesystem;
 
 std::shared_ptr<ParameterStore> ParameterStore::open_checkpoint(const fs::path& folder) {
   std::shared_ptr<ParameterStore> s(new ParameterStore());
-  const fs::path index = folder / "model.safetensors.index.json";
-  const fs::path single = folder / "model.safetensors";
-  std::vector<fs::path> shard_paths;
-  if (fs::exists(index)) {
-    s->source_ = index.string();
-    const json j = read_json_file(index);
-    AM_CHECK(j.contains("weight_map") && j["weight_map"].is_object(), index.string(),
-             ": expected an object at \"weight_map\"");
-    std::map<std::string, size_t> file_ids;
-    for (const auto& [name, file] : j["weight_map"].items()) {
-      AM_CHECK(file.is_string(), index.string(), ": weight_map[\"", name, "\"] must be a file name, got ",
-               json_type_name(file));
-      const std::string f = file.get<std::string>();
-      AM_CHECK(f.find('/') == std::string::npos && f.find("..") == std::string::npos, index.string(),
-               ": weight_map[\"", name, "\"] = \"", f, "\" is not a file of this folder");
-      auto [it, inserted] = file_ids.emplace(f, shard_paths.size());
-      if (inserted) shard_paths.push_back(folder / f);
-    }
-    for (const fs::path& p : shard_paths) s->files_.push_back(std::make_shared<SafetensorsFile>(SafetensorsFile::open(p)));
-    for (const auto& [name, file] : j["weight_map"].items()) {
-      const size_t fi = file_ids.at(file.get<std::string>());
-      AM_CHECK(s->files_[fi]->contains(name), index.string(), ": weight_map says tensor '", name, "' is in ",
-               file.get<std::string>(), " but that file does not contain it");
-      s->where_[name] = fi;
-    }
-  } else if (fs::exists(single)) {
-    s->source_ = single.string();
-    s->files_.push_back(std::make_shared<SafetensorsFile>(SafetensorsFile::open(single)));
-    for (const auto& e : s->files_[0]->entries()) s->where_[e.name] = 0;
-  } else {
-    fail(folder.string(), ": no model.safetensors or model.safetensors.index.json (only safetensors checkpoints are supported)");
-  }
+  // The hub's Checkpoint finds model.safetensors or the index (transformers' order), validates
+  // every header and names the tensor whose shard is missing.
+  s->checkpoint_ = Checkpoint::open(folder);
+  s->source_ = s->checkpoint_->origin();
   return s;
 }
 
@@ -56,26 +27,26 @@ std::shared_ptr<ParameterStore> ParameterStore::creating(DType dtype, uint64_t s
 }
 
 bool ParameterStore::contains(const std::string& name) const {
-  return creating_ ? created_index_.count(name) != 0 : where_.count(name) != 0;
+  return creating_ ? created_index_.count(name) != 0 : (checkpoint_ && checkpoint_->contains(name));
 }
 
 Tensor ParameterStore::lookup(const std::string& name) const {
-  auto it = where_.find(name);
-  AM_CHECK(it != where_.end(), source_, ": the checkpoint has no tensor '", name, "'");
-  return files_[it->second]->tensor(name);
+  AM_CHECK(contains(name), source_, ": the checkpoint has no tensor '", name, "'");
+  return checkpoint_->tensor(name);
 }
 
 DType ParameterStore::stored_dtype(const std::string& name) const {
-  auto it = where_.find(name);
-  AM_CHECK(it != where_.end(), source_, ": the checkpoint has no tensor '", name, "'");
-  return files_[it->second]->entry(name).dtype;
+  AM_CHECK(contains(name), source_, ": the checkpoint has no tensor '", name, "'");
+  return checkpoint_->entry(name).dtype;
 }
 
 DType ParameterStore::dominant_dtype() const {
   std::map<DType, int64_t> count;
-  for (const auto& f : files_)
-    for (const auto& e : f->entries())
+  if (checkpoint_)
+    for (const auto& name : checkpoint_->names()) {
+      const SafetensorsEntry& e = checkpoint_->entry(name);
       if (dtype_info(e.dtype).is_floating) count[e.dtype] += int64_t(e.nbytes());
+    }
   DType best = DType::F32;
   int64_t most = -1;
   for (auto [d, n] : count)
@@ -124,8 +95,9 @@ Tensor ParameterStore::get(const std::string& name, const Shape& shape, const Pa
 
 std::vector<std::string> ParameterStore::unused_names() const {
   std::vector<std::string> out;
-  for (const auto& [name, fi] : where_)
-    if (!used_.count(name)) out.push_back(name);
+  if (checkpoint_)
+    for (const auto& name : checkpoint_->names())
+      if (!used_.count(name)) out.push_back(name);
   return out;
 }
 

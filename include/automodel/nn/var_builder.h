@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "automodel/core/tensor.h"
+#include "automodel/hub/checkpoint.h"
 
 namespace automodel {
 
-class SafetensorsFile;
 
 // How a creating store initialises a parameter (HF `_init_weights` conventions).
 struct ParamInit {
@@ -72,8 +72,7 @@ class ParameterStore {
 
   bool creating_ = false;
   std::string source_;
-  std::vector<std::shared_ptr<SafetensorsFile>> files_;
-  std::map<std::string, size_t> where_;  // name -> index into files_
+  std::optional<Checkpoint> checkpoint_;  // absent when creating
   std::set<std::string> used_;
   std::optional<DType> target_dtype_;
   // creating mode
