@@ -157,8 +157,11 @@ TEST(AutoTokenizerRules, EmptyTextPairIsDroppedOnTheFastPath) {
   EXPECT_EQ(with_empty_pair.input_ids, single.input_ids);
   EXPECT_EQ(*with_empty_pair.token_type_ids, *single.token_type_ids);
   // The raw pipeline keeps the empty pair: [CLS] hello [SEP] [SEP] (the pp2 golden).
-  for (const auto& r : records(dir, "encode_pair"))
-    if (r["id"] == "pp2") EXPECT_NE(r["ids"].get<std::vector<int32_t>>(), single.input_ids[0]);
+  for (const auto& r : records(dir, "encode_pair")) {
+    if (r["id"] == "pp2") {
+      EXPECT_NE(r["ids"].get<std::vector<int32_t>>(), single.input_ids[0]);
+    }
+  }
 }
 
 TEST(AutoTokenizerRules, TokenTypeIdsFollowModelInputNames) {
