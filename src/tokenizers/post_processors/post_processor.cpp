@@ -43,7 +43,11 @@ TemplateProcessing::Template template_from_json(const json& v, const std::string
     }
     if (!p.is_object() || p.size() != 1) jf::bad(pp, type, "{\"Sequence\": ...} or {\"SpecialToken\": ...}", p);
     TemplateProcessing::Piece piece;
-    const auto& [kind, body] = *p.items().begin();
+    // The object's single member; taken through an iterator that outlives the uses (a structured
+    // binding of *items().begin() would refer to a destroyed temporary).
+    const auto member = p.begin();
+    const std::string kind = member.key();
+    const json& body = member.value();
     if (!body.is_object()) jf::bad(jf::at(pp, kind), type, "an object", body);
     const std::string bp = jf::at(pp, kind);
     if (kind == "Sequence") {
