@@ -87,7 +87,8 @@ SequenceBiasLogitsProcessor::SequenceBiasLogitsProcessor(
     AM_CHECK(!ids.empty(), "Each key in `sequence_bias` has to be a non-empty tuple of positive integers");
     for (int64_t t : ids)
       AM_CHECK(t >= 0, "Each key in `sequence_bias` has to be a non-empty tuple of positive integers, found ", t);
-    auto it = std::find_if(bias_.begin(), bias_.end(), [&](const auto& e) { return e.first == ids; });
+    const auto& key = ids;  // clang 14 cannot capture structured bindings in lambdas
+    auto it = std::find_if(bias_.begin(), bias_.end(), [&key](const auto& e) { return e.first == key; });
     if (it != bias_.end())
       it->second = float(b);  // a dict keeps the first position and the last value
     else
@@ -150,7 +151,8 @@ NoBadWordsLogitsProcessor::NoBadWordsLogitsProcessor(const std::vector<std::vect
   // HF hands the filtered dict to SequenceBiasLogitsProcessor, which rejects an empty one.
   AM_CHECK(!seqs.empty(), "`sequence_bias` has to be a non-empty dictionary, or non-empty list of lists but is {}.");
   for (auto& [ids, b] : seqs) {
-    auto it = std::find_if(bias_.begin(), bias_.end(), [&](const auto& e) { return e.first == ids; });
+    const auto& key = ids;  // clang 14 cannot capture structured bindings in lambdas
+    auto it = std::find_if(bias_.begin(), bias_.end(), [&key](const auto& e) { return e.first == key; });
     if (it == bias_.end()) bias_.emplace_back(ids, float(b));
   }
 }
