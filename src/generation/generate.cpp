@@ -61,7 +61,6 @@ Tensor position_ids_from_mask(const Rows& mask, int64_t count) {
 
 Tensor last_columns(const Rows& rows, int64_t count) {
   const int64_t n = int64_t(rows.size());
-  const int64_t len = int64_t(rows[0].size());
   Tensor t = Tensor::empty({n, count}, DType::I64);
   int64_t* d = t.mutable_data<int64_t>();
   for (int64_t r = 0; r < n; ++r) std::copy(rows[r].end() - count, rows[r].end(), d + r * count);

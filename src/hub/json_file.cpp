@@ -45,6 +45,11 @@ json parse_json(std::string_view text, const std::string& what) {
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line ..."
     if (auto p = msg.find(": "); p != std::string::npos) msg = msg.substr(p + 2);
     fail(what, ": invalid JSON at line ", line, ", column ", col, ": ", msg);
+  } catch (const json::exception& e) {
+    // e.g. out_of_range.406: a number literal too large for a double (1e999).
+    std::string msg = e.what();
+    if (auto p = msg.find("] "); p != std::string::npos) msg = msg.substr(p + 2);
+    fail(what, ": invalid JSON: ", msg);
   }
 }
 

@@ -169,6 +169,10 @@ SafetensorsHeader parse_safetensors_header(std::span<const std::byte> file, cons
     std::string msg = e.what();
     if (auto p = msg.find(": "); p != std::string::npos) msg = msg.substr(p + 2);
     fail(what, ": header is not valid JSON: ", msg);
+  } catch (const json::exception& e) {  // out_of_range.406: number too large for a double
+    std::string msg = e.what();
+    if (auto p = msg.find("] "); p != std::string::npos) msg = msg.substr(p + 2);
+    fail(what, ": header is not valid JSON: ", msg);
   }
   AM_CHECK(header.is_object(), what, ": header must be a JSON object, found ", json_type_name(header));
   if (!dups.duplicate.empty()) {

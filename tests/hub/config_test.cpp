@@ -368,6 +368,11 @@ TEST(ConfigErrors, FileErrorsNameTheFile) {
   std::ofstream(dir / "config.json") << "{\"model_type\": ";
   EXPECT_THAT([&] { ModelConfig::load(dir); }, ThrowsMessage<Error>(HasSubstr((dir / "config.json").string() + ": invalid JSON")));
   EXPECT_THAT([&] { ModelConfig::load(dir / "nope"); }, ThrowsMessage<Error>(HasSubstr("cannot open")));
+  // A number too large for a double is an out_of_range error in nlohmann, not a parse_error
+  // (found by config_fuzz); it must still come back as our Error naming the file.
+  std::ofstream(dir / "config.json") << "{\"model_type\": \"llama\", \"x\": 1e999}";
+  EXPECT_THAT([&] { ModelConfig::load(dir); },
+              ThrowsMessage<Error>(HasSubstr((dir / "config.json").string() + ": invalid JSON: number overflow")));
 }
 
 }  // namespace

@@ -64,6 +64,8 @@ TEST(SafetensorsValidation, HeaderNotJson) {
   EXPECT_THAT(parse_error(file_bytes("", 0)), HasSubstr("header is not valid JSON"));
   // Invalid UTF-8 inside a string.
   EXPECT_THAT(parse_error(file_bytes("{\"\xff\":1}", 0)), HasSubstr("header is not valid JSON"));
+  // Number overflow (nlohmann out_of_range, not parse_error).
+  EXPECT_THAT(parse_error(file_bytes("{\"x\":1e999}", 0)), HasSubstr("header is not valid JSON: number overflow"));
 }
 
 TEST(SafetensorsValidation, HeaderNotObject) {
