@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "automodel/core/blas.h"
 #include "automodel/core/thread_pool.h"
 #include "automodel/generation/generate.h"
 #include "automodel/hub/checkpoint.h"
@@ -180,6 +181,7 @@ int main(int argc, char** argv) {
 
   std::printf("threads %d, prompt %d, new %d (each configuration runs in its own process, so peak RSS is its own)\n",
               threads, prompt_len, new_tokens);
+  std::printf("GEMM: %s\n", blas_description().c_str());
   std::printf("%-16s %-5s %9s %12s %11s %9s %9s %11s %9s\n", "shape", "dtype", "BW GB/s", "prefill t/s", "decode t/s",
               "TTFT s", "RSS GiB", "bound t/s", "of bound");
   std::fflush(stdout);

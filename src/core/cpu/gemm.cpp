@@ -3,13 +3,13 @@
 //   over output features; every weight byte is read once per call.
 // * many rows (prefill): OpenBLAS sgemm per block of output features, threaded over blocks;
 //   bf16/f16 weight blocks are first widened into a per-thread f32 scratch tile.
-// OpenBLAS runs single-threaded inside our pool (set once here), so the two never compete.
+// OpenBLAS runs single-threaded inside our pool, so the two never compete (src/core/cpu/blas.cpp).
 #include <cblas.h>
 
 #include <algorithm>
-#include <mutex>
 #include <vector>
 
+#include "automodel/core/blas.h"
 #include "automodel/core/thread_pool.h"
 #include "float_io.h"
 #include "kernels.h"
@@ -18,15 +18,14 @@ namespace automodel::cpu {
 
 namespace {
 
-void openblas_single_threaded() {
-  static std::once_flag once;
-  std::call_once(once, [] { openblas_set_num_threads(1); });
-}
-
 // Rows of x at or below this count use the dot-product path.
 constexpr int64_t kGemvMaxRows = 4;
-// Output features per sgemm block in the prefill path.
-constexpr int64_t kBlockOut = 64;
+// Output features per sgemm call in the prefill path: a few blocks per thread for balance, but
+// large enough that OpenBLAS's packing of x (repeated per call) stays small next to the math.
+int64_t block_out(int64_t out, int threads) {
+  const int64_t per = (out + 4 * threads - 1) / (4 * threads);
+  return std::clamp<int64_t>((per + 15) / 16 * 16, 64, 512);
+}
 
 void dot_rows(DType wt, const float* x, const void* w, int64_t in, int64_t r0, int64_t r1, float* y) {
   switch (wt) {
@@ -52,7 +51,8 @@ void linear_f32(const float* x, int64_t n, int64_t in, DType wt, const void* w, 
     });
     return;
   }
-  openblas_single_threaded();
+  ensure_blas_ready();
+  const int64_t kBlockOut = block_out(out, pool.num_threads());
   const int64_t blocks = (out + kBlockOut - 1) / kBlockOut;
   pool.parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
     std::vector<float> tile;
@@ -104,7 +104,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   const int64_t batch = a.size(0), m = a.size(1), k = a.size(2), n = b.size(2);
   Tensor af = as_f32(a), bf = as_f32(b);
   Tensor yf = Tensor::zeros({batch, m, n}, DType::F32);
-  openblas_single_threaded();
+  ensure_blas_ready();
   const float* ap = af.data<float>();
   const float* bp = bf.data<float>();
   float* yp = yf.mutable_data<float>();
