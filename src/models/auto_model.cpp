@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "automodel/hub/resolve.h"
 #include "automodel/hub/safetensors.h"
 #include "automodel/nn/var_builder.h"
+#include "loading.h"
 #include "registry.h"
 
 namespace automodel {
@@ -40,21 +40,6 @@ const Family& find_family(const json& config, const std::string& what) {
        "'); supported causal-LM architectures: ", join(AutoModelForCausalLM::supported_architectures()));
 }
 
-// torch_dtype option -> compute dtype; "auto" reads config.json torch_dtype, else the weights.
-DType resolve_dtype(const std::string& option, const json& config, const ParameterStore& store) {
-  if (option == "auto") {
-    if (config.contains("torch_dtype") && config["torch_dtype"].is_string()) {
-      auto d = dtype_from_string(config["torch_dtype"].get<std::string>());
-      if (d && (*d == DType::F32 || *d == DType::BF16 || *d == DType::F16)) return *d;
-    }
-    return store.dominant_dtype();
-  }
-  auto d = dtype_from_string(option);
-  AM_CHECK(d && (*d == DType::F32 || *d == DType::BF16 || *d == DType::F16), "from_pretrained: torch_dtype '", option,
-           "' is not one of auto, float32, bfloat16, float16");
-  return *d;
-}
-
 }  // namespace
 
 std::vector<std::string> AutoModelForCausalLM::supported_architectures() {
@@ -75,24 +60,13 @@ std::unique_ptr<CausalLM> AutoModelForCausalLM::from_config(const json& config, 
                                                             const std::string& what) {
   AM_CHECK(config.is_object(), what, ": expected a JSON object");
   const Family& f = find_family(config, what);
-  models::DecoderModel m = f.build(config, vb, compute_dtype, what);
+  models::DecoderModel m = f.build(config, vb, compute_dtype, what, models::Head::kLm);
   return std::make_unique<models::DecoderLM>(std::move(m), config, generation_config);
 }
 
 std::unique_ptr<CausalLM> AutoModelForCausalLM::from_pretrained(const std::string& id_or_path,
                                                                 const FromPretrainedOptions& options) {
-  const Device device = Device::parse(options.device);
-  AM_CHECK(device.is_cpu(), "from_pretrained: device '", options.device, "' is not available in this build (cpu only)");
-  fs::path folder;
-  std::error_code ec;
-  if (fs::is_directory(id_or_path, ec)) {
-    folder = id_or_path;
-  } else {
-    ResolveOptions ro;
-    ro.revision = options.revision;
-    ro.local_files_only = options.local_files_only;
-    folder = resolve_model(id_or_path, ro);
-  }
+  const fs::path folder = models::resolve_model_folder(id_or_path, options);
   const fs::path config_path = folder / "config.json";
   AM_CHECK(fs::exists(config_path), folder.string(), ": no config.json (not a Hugging Face model folder)");
   const json config = read_json_file(config_path);
@@ -100,7 +74,7 @@ std::unique_ptr<CausalLM> AutoModelForCausalLM::from_pretrained(const std::strin
   if (fs::exists(folder / "generation_config.json")) generation_config = read_json_file(folder / "generation_config.json");
   find_family(config, config_path.string());  // an unsupported architecture fails before any weight is read
   auto store = ParameterStore::open_checkpoint(folder);
-  const DType compute = resolve_dtype(options.torch_dtype, config, *store);
+  const DType compute = models::resolve_compute_dtype(options.torch_dtype, config, *store);
   store->set_target_dtype(compute);
   return from_config(config, VarBuilder(store), compute, generation_config, config_path.string());
 }

@@ -207,8 +207,8 @@ Tensor DecoderLM::attention(const DecoderLayer& layer, int64_t index, const Tens
   return a.o.forward(out.transpose(1, 2).reshape({B, T, H * D}));
 }
 
-CausalLMOutput DecoderLM::forward(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& position_ids,
-                                  KVCache* cache_base, bool only_last_logits) {
+Tensor DecoderLM::hidden_states(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& position_ids,
+                                KVCache* cache_base, bool only_last) {
   AM_CHECK(input_ids.defined() && input_ids.dim() == 2 && dtype_info(input_ids.dtype()).is_integral,
            model_.architecture, ".forward: input_ids must be an integer tensor [batch, seq], got ",
            input_ids.defined() ? input_ids.str() : std::string("undefined"));
@@ -282,8 +282,14 @@ CausalLMOutput DecoderLM::forward(const Tensor& input_ids, const Tensor& attenti
     }
   }
   if (cache) cache->advance(T);
-  if (only_last_logits) h = h.narrow(1, T - 1, 1);
-  h = model_.final_norm.forward(h);
+  if (only_last) h = h.narrow(1, T - 1, 1);
+  return model_.final_norm.forward(h);
+}
+
+CausalLMOutput DecoderLM::forward(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& position_ids,
+                                  KVCache* cache, bool only_last_logits) {
+  AM_CHECK(model_.lm_head.defined(), model_.architecture, ".forward: this model was built without its LM head");
+  Tensor h = hidden_states(input_ids, attention_mask, position_ids, cache, only_last_logits);
   Tensor logits = ops::linear(h, model_.lm_head);
   if (model_.final_softcap > 0) {
     logits = ops::mul_scalar(ops::tanh(ops::mul_scalar(logits, 1.0 / model_.final_softcap)), model_.final_softcap);

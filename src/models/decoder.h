@@ -50,6 +50,10 @@ struct Mlp {
   int64_t top_k = 2;
 };
 
+// Whether a builder reads the LM head (causal LM) or stops at the final norm (the body of a
+// sequence-classification model, whose checkpoint has no LM head).
+enum class Head { kLm, kNone };
+
 enum class Residual {
   kPreNorm,         // h = x + attn(n1(x)); y = h + mlp(n2(h))
   kParallel,        // y = x + attn(n1(x)) + mlp(n2(x))      (GPT-NeoX use_parallel_residual)
@@ -73,7 +77,7 @@ struct DecoderModel {
   std::vector<DecoderLayer> layers;
   Residual residual = Residual::kPreNorm;
   Norm final_norm;
-  Tensor lm_head;  // [vocab, hidden] (the embedding itself when tied)
+  Tensor lm_head;  // [vocab, hidden] (the embedding itself when tied); undefined for Head::kNone
   double final_softcap = 0;
   std::unique_ptr<RotaryEmbedding> rope;  // null for learned positions
   int64_t vocab = 0;
@@ -112,6 +116,10 @@ class DecoderLM : public CausalLM {
   const json& generation_config_json() const override { return generation_config_; }
   int64_t vocab_size() const override { return model_.vocab; }
   const DecoderModel& model() const { return model_; }
+  // The body of forward(): the final-norm hidden states [batch, new, hidden] in the compute
+  // dtype (only the last position when only_last). Sequence classification pools these.
+  Tensor hidden_states(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& position_ids,
+                       KVCache* cache, bool only_last = false);
 
  private:
   Tensor attention(const DecoderLayer& layer, int64_t index, const Tensor& x, const std::pair<Tensor, Tensor>& rope,

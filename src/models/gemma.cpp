@@ -12,14 +12,15 @@ Family gemma_family() {
   Family f;
   f.model_type = "gemma";
   f.architectures = {"GemmaForCausalLM"};
-  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what) {
+  f.seq_cls_architecture = "GemmaForSequenceClassification";
+  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what, Head head) {
     LlamaLikeOptions o = read_llama_like_dims(c, what, /*tie_default=*/true, /*head_dim_default=*/256);
     o.norm_eps = cfg_double(c, "rms_norm_eps", 1e-6, what);
     o.norm = NormFlavor::kRmsGemma;
     o.q_bias = o.k_bias = o.v_bias = o.o_bias = cfg_bool(c, "attention_bias", false, what);
     o.act = cfg_string(c, "hidden_activation", cfg_string(c, "hidden_act", "gelu_pytorch_tanh", what), what);
     o.embed_scale = std::sqrt(double(o.hidden));
-    DecoderModel m = build_llama_like(c, root, compute, o);
+    DecoderModel m = build_llama_like(c, root, compute, o, head);
     m.architecture = "GemmaForCausalLM";
     return m;
   };

@@ -13,7 +13,8 @@ Family gemma2_family() {
   Family f;
   f.model_type = "gemma2";
   f.architectures = {"Gemma2ForCausalLM"};
-  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what) {
+  f.seq_cls_architecture = "Gemma2ForSequenceClassification";
+  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what, Head head) {
     LlamaLikeOptions o = read_llama_like_dims(c, what, /*tie_default=*/true, /*head_dim_default=*/256);
     o.norm_eps = cfg_double(c, "rms_norm_eps", 1e-6, what);
     o.norm = NormFlavor::kRmsGemma;
@@ -26,7 +27,7 @@ Family gemma2_family() {
     o.final_softcap = cfg_double(c, "final_logit_softcapping", 30.0, what);
     const int64_t window = cfg_int(c, "sliding_window", 4096, what);
     o.sliding_window = [window](int64_t layer) { return layer % 2 == 0 ? window : 0; };
-    DecoderModel m = build_llama_like(c, root, compute, o);
+    DecoderModel m = build_llama_like(c, root, compute, o, head);
     m.architecture = "Gemma2ForCausalLM";
     return m;
   };

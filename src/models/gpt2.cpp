@@ -28,7 +28,8 @@ Family gpt2_family() {
   Family f;
   f.model_type = "gpt2";
   f.architectures = {"GPT2LMHeadModel"};
-  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what) {
+  f.seq_cls_architecture = "GPT2ForSequenceClassification";
+  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what, Head head) {
     const int64_t E = cfg_int(c, "n_embd", 768, what), L = cfg_int(c, "n_layer", 12, what),
                   H = cfg_int(c, "n_head", 12, what), V = cfg_int(c, "vocab_size", 50257, what),
                   P = cfg_int(c, "n_positions", 1024, what);
@@ -71,7 +72,8 @@ Family gpt2_family() {
       m.layers.push_back(std::move(layer));
     }
     m.final_norm = Norm::layer_norm(t.pp("ln_f"), E, eps, true, true);
-    m.lm_head = tie ? m.embed.weight : root.pp("lm_head").get("weight", {V, E}, ParamInit::normal(std));
+    if (head == Head::kLm)
+      m.lm_head = tie ? m.embed.weight : root.pp("lm_head").get("weight", {V, E}, ParamInit::normal(std));
     return m;
   };
   f.default_config = [](const InitSizes& s) {

@@ -12,7 +12,8 @@ Family gpt_neox_family() {
   Family f;
   f.model_type = "gpt_neox";
   f.architectures = {"GPTNeoXForCausalLM"};
-  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what) {
+  f.seq_cls_architecture = "GPTNeoXForSequenceClassification";
+  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what, Head head) {
     const int64_t E = cfg_int(c, "hidden_size", what), L = cfg_int(c, "num_hidden_layers", what),
                   H = cfg_int(c, "num_attention_heads", what), V = cfg_int(c, "vocab_size", what),
                   I = cfg_int(c, "intermediate_size", what);
@@ -54,7 +55,8 @@ Family gpt_neox_family() {
       m.layers.push_back(std::move(layer));
     }
     m.final_norm = Norm::layer_norm(g.pp("final_layer_norm"), E, eps, true, true);
-    m.lm_head = tie ? m.embed.weight : root.pp("embed_out").get("weight", {V, E}, ParamInit::normal(std));
+    if (head == Head::kLm)
+      m.lm_head = tie ? m.embed.weight : root.pp("embed_out").get("weight", {V, E}, ParamInit::normal(std));
     m.rope = std::make_unique<RotaryEmbedding>(c, D, rotary_pct, base, what);
     return m;
   };

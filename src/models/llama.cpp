@@ -10,13 +10,14 @@ Family llama_family() {
   Family f;
   f.model_type = "llama";
   f.architectures = {"LlamaForCausalLM"};
-  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what) {
+  f.seq_cls_architecture = "LlamaForSequenceClassification";
+  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what, Head head) {
     LlamaLikeOptions o = read_llama_like_dims(c, what, /*tie_default=*/false);
     o.norm_eps = cfg_double(c, "rms_norm_eps", 1e-6, what);
     o.q_bias = o.k_bias = o.v_bias = o.o_bias = cfg_bool(c, "attention_bias", false, what);
     o.mlp_bias = cfg_bool(c, "mlp_bias", false, what);
     o.act = cfg_string(c, "hidden_act", "silu", what);
-    DecoderModel m = build_llama_like(c, root, compute, o);
+    DecoderModel m = build_llama_like(c, root, compute, o, head);
     m.architecture = "LlamaForCausalLM";
     return m;
   };

@@ -55,7 +55,8 @@ void apply_llama_sizes(json& c, const InitSizes& s) {
     c["head_dim"] = c["hidden_size"].get<int64_t>() / c["num_attention_heads"].get<int64_t>();
 }
 
-DecoderModel build_llama_like(const json& config, const VarBuilder& root, DType compute, const LlamaLikeOptions& o) {
+DecoderModel build_llama_like(const json& config, const VarBuilder& root, DType compute, const LlamaLikeOptions& o,
+                              Head head) {
   DecoderModel m;
   m.compute_dtype = compute;
   m.vocab = o.vocab;
@@ -153,10 +154,10 @@ DecoderModel build_llama_like(const json& config, const VarBuilder& root, DType 
     m.layers.push_back(std::move(L));
   }
   m.final_norm = make_norm(model.pp("norm"), o.hidden, o);
-  if (o.tie_embeddings)
-    m.lm_head = m.embed.weight;
-  else
-    m.lm_head = root.pp("lm_head").get("weight", {o.vocab, o.hidden}, ParamInit::normal(o.init_std));
+  if (head == Head::kLm)  // Head::kNone: a sequence-classification checkpoint has `score` instead
+    m.lm_head = o.tie_embeddings
+                    ? m.embed.weight
+                    : root.pp("lm_head").get("weight", {o.vocab, o.hidden}, ParamInit::normal(o.init_std));
   m.rope = std::make_unique<RotaryEmbedding>(config, D, o.partial_rotary_factor, o.rope_theta_default, o.what,
                                              o.phi3_longrope);
   return m;

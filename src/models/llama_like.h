@@ -46,7 +46,8 @@ struct LlamaLikeOptions {
   bool phi3_longrope = false;
 };
 
-DecoderModel build_llama_like(const json& config, const VarBuilder& root, DType compute, const LlamaLikeOptions& o);
+DecoderModel build_llama_like(const json& config, const VarBuilder& root, DType compute, const LlamaLikeOptions& o,
+                              Head head = Head::kLm);
 
 // Reads the fields every Llama-shaped config has (hidden_size, num_hidden_layers,
 // num_attention_heads, num_key_value_heads (default: heads), head_dim (default: hidden/heads),

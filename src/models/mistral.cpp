@@ -10,13 +10,14 @@ Family mistral_family() {
   Family f;
   f.model_type = "mistral";
   f.architectures = {"MistralForCausalLM"};
-  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what) {
+  f.seq_cls_architecture = "MistralForSequenceClassification";
+  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what, Head head) {
     LlamaLikeOptions o = read_llama_like_dims(c, what, false);
     o.norm_eps = cfg_double(c, "rms_norm_eps", 1e-6, what);
     o.act = cfg_string(c, "hidden_act", "silu", what);
     const int64_t window = cfg_int(c, "sliding_window", 0, what);  // null: full attention
     o.sliding_window = [window](int64_t) { return window; };
-    DecoderModel m = build_llama_like(c, root, compute, o);
+    DecoderModel m = build_llama_like(c, root, compute, o, head);
     m.architecture = "MistralForCausalLM";
     return m;
   };

@@ -11,7 +11,8 @@ Family mixtral_family() {
   Family f;
   f.model_type = "mixtral";
   f.architectures = {"MixtralForCausalLM"};
-  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what) {
+  f.seq_cls_architecture = "MixtralForSequenceClassification";
+  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what, Head head) {
     LlamaLikeOptions o = read_llama_like_dims(c, what, false);
     o.norm_eps = cfg_double(c, "rms_norm_eps", 1e-5, what);
     o.act = cfg_string(c, "hidden_act", "silu", what);
@@ -20,7 +21,7 @@ Family mixtral_family() {
     o.experts_per_token = cfg_int(c, "num_experts_per_tok", 2, what);
     const int64_t window = cfg_int(c, "sliding_window", 0, what);
     o.sliding_window = [window](int64_t) { return window; };
-    DecoderModel m = build_llama_like(c, root, compute, o);
+    DecoderModel m = build_llama_like(c, root, compute, o, head);
     m.architecture = "MixtralForCausalLM";
     return m;
   };

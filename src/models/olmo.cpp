@@ -10,14 +10,14 @@ Family olmo_family() {
   Family f;
   f.model_type = "olmo";
   f.architectures = {"OlmoForCausalLM"};
-  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what) {
+  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what, Head head) {
     LlamaLikeOptions o = read_llama_like_dims(c, what, false);
     o.norm = NormFlavor::kLayerNormNoAffine;
     o.norm_eps = 1e-5;  // OlmoLayerNorm hard-codes it
     o.act = cfg_string(c, "hidden_act", "silu", what);
     o.q_bias = o.k_bias = o.v_bias = o.o_bias = cfg_bool(c, "attention_bias", false, what);
     o.clip_qkv = cfg_double(c, "clip_qkv", 0.0, what);
-    DecoderModel m = build_llama_like(c, root, compute, o);
+    DecoderModel m = build_llama_like(c, root, compute, o, head);
     m.architecture = "OlmoForCausalLM";
     return m;
   };

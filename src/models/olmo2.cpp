@@ -10,7 +10,7 @@ Family olmo2_family() {
   Family f;
   f.model_type = "olmo2";
   f.architectures = {"Olmo2ForCausalLM"};
-  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what) {
+  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what, Head head) {
     LlamaLikeOptions o = read_llama_like_dims(c, what, false);
     o.norm = NormFlavor::kRmsOlmo2;
     o.norm_eps = cfg_double(c, "rms_norm_eps", 1e-5, what);
@@ -18,7 +18,7 @@ Family olmo2_family() {
     o.q_bias = o.k_bias = o.v_bias = o.o_bias = cfg_bool(c, "attention_bias", false, what);
     o.qk_norm_full = true;
     o.residual = Residual::kPostNorm;
-    DecoderModel m = build_llama_like(c, root, compute, o);
+    DecoderModel m = build_llama_like(c, root, compute, o, head);
     m.architecture = "Olmo2ForCausalLM";
     return m;
   };

@@ -10,7 +10,8 @@ Family phi3_family() {
   Family f;
   f.model_type = "phi3";
   f.architectures = {"Phi3ForCausalLM"};
-  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what) {
+  f.seq_cls_architecture = "Phi3ForSequenceClassification";
+  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what, Head head) {
     LlamaLikeOptions o = read_llama_like_dims(c, what, false);
     o.norm_eps = cfg_double(c, "rms_norm_eps", 1e-5, what);
     o.act = cfg_string(c, "hidden_act", "silu", what);
@@ -19,7 +20,7 @@ Family phi3_family() {
     o.phi3_longrope = true;
     const int64_t window = cfg_int(c, "sliding_window", 0, what);
     o.sliding_window = [window](int64_t) { return window; };
-    DecoderModel m = build_llama_like(c, root, compute, o);
+    DecoderModel m = build_llama_like(c, root, compute, o, head);
     m.architecture = "Phi3ForCausalLM";
     return m;
   };

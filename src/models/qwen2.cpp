@@ -10,7 +10,8 @@ Family qwen2_family() {
   Family f;
   f.model_type = "qwen2";
   f.architectures = {"Qwen2ForCausalLM"};
-  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what) {
+  f.seq_cls_architecture = "Qwen2ForSequenceClassification";
+  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what, Head head) {
     LlamaLikeOptions o = read_llama_like_dims(c, what, false);
     o.norm_eps = cfg_double(c, "rms_norm_eps", 1e-6, what);
     o.act = cfg_string(c, "hidden_act", "silu", what);
@@ -20,7 +21,7 @@ Family qwen2_family() {
       const int64_t from = cfg_int(c, "max_window_layers", 28, what);
       o.sliding_window = [window, from](int64_t layer) { return layer >= from ? window : 0; };
     }
-    DecoderModel m = build_llama_like(c, root, compute, o);
+    DecoderModel m = build_llama_like(c, root, compute, o, head);
     m.architecture = "Qwen2ForCausalLM";
     return m;
   };

@@ -11,7 +11,8 @@ Family stablelm_family() {
   Family f;
   f.model_type = "stablelm";
   f.architectures = {"StableLmForCausalLM"};
-  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what) {
+  f.seq_cls_architecture = "StableLmForSequenceClassification";
+  f.build = [](const json& c, const VarBuilder& root, DType compute, const std::string& what, Head head) {
     LlamaLikeOptions o = read_llama_like_dims(c, what, false);
     o.norm = NormFlavor::kLayerNormAffine;
     o.norm_eps = cfg_double(c, "layer_norm_eps", 1e-5, what);
@@ -20,7 +21,7 @@ Family stablelm_family() {
     o.qk_layernorm_heads = cfg_bool(c, "qk_layernorm", false, what);
     o.partial_rotary_factor = cfg_double(c, "partial_rotary_factor", 0.25, what);
     o.residual = cfg_bool(c, "use_parallel_residual", false, what) ? Residual::kParallelShared : Residual::kPreNorm;
-    DecoderModel m = build_llama_like(c, root, compute, o);
+    DecoderModel m = build_llama_like(c, root, compute, o, head);
     m.architecture = "StableLmForCausalLM";
     return m;
   };

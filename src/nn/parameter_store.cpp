@@ -79,6 +79,13 @@ Tensor ParameterStore::get(const std::string& name, const Shape& shape, const Pa
     created_.emplace_back(name, t);
     return t;
   }
+  if (auto it = created_index_.find(name); it != created_index_.end()) {
+    const Tensor& seen = created_[it->second].second;  // asked again (tied weights): the same tensor
+    if (!shape.empty())
+      AM_CHECK(seen.shape() == shape, source_, ": tensor '", name, "' has shape ", seen.shape().str(),
+               ", the config implies ", shape.str());
+    return seen;
+  }
   Tensor t = lookup(name);
   used_.insert(name);
   if (!shape.empty() || t.dim() == 0)
@@ -90,6 +97,8 @@ Tensor ParameterStore::get(const std::string& name, const Shape& shape, const Pa
     const bool exact_widen = *target_dtype_ == DType::F32 && (t.dtype() == DType::BF16 || t.dtype() == DType::F16);
     if (!exact_widen) t = t.to(*target_dtype_).contiguous();
   }
+  created_index_[name] = created_.size();
+  created_.emplace_back(name, t);
   return t;
 }
 

@@ -1,6 +1,7 @@
 // `forward` cases: run the model once on an input batch (with or without the mask-derived
 // position ids) and compare the logits with the golden under the README's tolerance table,
-// only at attention_mask == 1 positions when the case carries compare_only_where.
+// only at attention_mask == 1 positions when the case carries compare_only_where. Seq-cls
+// models (top-level kind "seq_cls") produce pooled logits [batch, num_labels], compared in full.
 #include "parity_support.h"
 
 namespace automodel::parity {
@@ -31,8 +32,17 @@ CaseResult run_forward_case(ModelFixture& fx, const json& c) {
 
   const std::string torch_dtype = torch_dtype_for(req(c, "compute_dtype", where).get<std::string>(), where);
   const Tolerance tol = logits_tolerance(c, where);
-  std::shared_ptr<CausalLM> model = fx.model(torch_dtype);
-  const Tensor logits = model->forward(ids, mask, pos, nullptr).logits;
+  Tensor logits;
+  if (fx.kind == "seq_cls") {
+    // The README: pooled outputs have no sequence axis, so never compare_only_where; and the
+    // seq-cls goldens are all "model default" (the classifier derives its own positions).
+    AM_CHECK(!c.contains("compare_only_where"), where, ": compare_only_where on a seq_cls case (not in the schema)");
+    AM_CHECK(!pos.defined(), where, ": explicit position_ids on a seq_cls case (not in the schema)");
+    logits = fx.seq_cls_model(torch_dtype)->forward(ids, mask);
+  } else {
+    AM_CHECK(input_name != "Br", where, ": input Br is defined for seq_cls models only");
+    logits = fx.model(torch_dtype)->forward(ids, mask, pos, nullptr).logits;
+  }
   const Tensor golden = fx.golden(req(c["outputs"], "logits", where).get<std::string>());
   std::vector<int64_t> shape = req(c, "shape", where).get<std::vector<int64_t>>();
   AM_CHECK(golden.shape() == Shape(shape), where, ": golden tensor shape ", golden.shape().str(),

@@ -20,6 +20,18 @@ std::shared_ptr<CausalLM> ModelFixture::model(const std::string& torch_dtype) {
   return m;
 }
 
+std::shared_ptr<SequenceClassificationModel> ModelFixture::seq_cls_model(const std::string& torch_dtype) {
+  auto it = loaded_seq_cls.find(torch_dtype);
+  if (it != loaded_seq_cls.end()) return it->second;
+  FromPretrainedOptions opt;
+  opt.torch_dtype = torch_dtype;
+  opt.local_files_only = true;
+  std::shared_ptr<SequenceClassificationModel> m =
+      AutoModelForSequenceClassification::from_pretrained(model_dir.string(), opt);
+  loaded_seq_cls[torch_dtype] = m;
+  return m;
+}
+
 Tensor ModelFixture::golden(const std::string& tensor_name) const {
   AM_CHECK(tensors && tensors->contains(tensor_name), name, ": tensors file has no tensor '", tensor_name, "'");
   return tensors->tensor(tensor_name);

@@ -17,6 +17,7 @@
 #include "automodel/hub/json_file.h"
 #include "automodel/hub/safetensors.h"
 #include "automodel/models/auto_model.h"
+#include "automodel/models/sequence_classification.h"
 
 namespace automodel::parity {
 
@@ -26,11 +27,14 @@ struct ModelFixture {
   std::filesystem::path dir;        // folder holding expected.json
   std::filesystem::path model_dir;  // dir / expected["model_dir"]
   json expected;
+  std::string kind;  // expected["kind"]: "causal_lm" or "seq_cls"
   std::shared_ptr<SafetensorsFile> tensors;
   // Models loaded so far, by torch_dtype option ("float32", "bfloat16").
   std::map<std::string, std::shared_ptr<CausalLM>> loaded;
+  std::map<std::string, std::shared_ptr<SequenceClassificationModel>> loaded_seq_cls;
 
   std::shared_ptr<CausalLM> model(const std::string& torch_dtype);
+  std::shared_ptr<SequenceClassificationModel> seq_cls_model(const std::string& torch_dtype);
   Tensor golden(const std::string& tensor_name) const;
 };
 

@@ -62,6 +62,11 @@ class ParameterStore {
   std::vector<std::string> unused_names() const;
   // Tensors made by a creating store, in creation order (HF state-dict order).
   const std::vector<std::pair<std::string, Tensor>>& created() const { return created_; }
+  // Every parameter handed out by get() so far, once each, in first-request order (HF
+  // state-dict order), as handed out: a model built from this store holds these under their
+  // HF names (GPT-2's Conv1D weights in their stored [in, out] layout). For a creating store
+  // this is created().
+  const std::vector<std::pair<std::string, Tensor>>& named_parameters() const { return created_; }
   // Where the tensors came from, for error messages.
   const std::string& source() const { return source_; }
 
@@ -78,6 +83,7 @@ class ParameterStore {
   // creating mode
   DType create_dtype_ = DType::F32;
   std::mt19937_64 rng_;
+  // Both modes: what get() handed out (see named_parameters()).
   std::vector<std::pair<std::string, Tensor>> created_;
   std::map<std::string, size_t> created_index_;
 };
