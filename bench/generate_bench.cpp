@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "automodel/core/blas.h"
+#include "automodel/core/memory_bandwidth.h"
 #include "automodel/core/thread_pool.h"
 #include "automodel/generation/generate.h"
 #include "automodel/hub/checkpoint.h"
@@ -47,31 +48,6 @@ double peak_rss_gib() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   return double(ru.ru_maxrss) / (1024.0 * 1024.0);
-}
-
-// Read bandwidth in bytes/s: the pool's threads sum disjoint slices of a 1 GiB buffer (far
-// larger than the caches), best of several passes: the access pattern of a weight stream.
-// Integer adds are associative, so the compiler vectorises the loop and it stays memory-bound.
-double measure_read_bandwidth() {
-  const size_t n = (size_t(1) << 30) / sizeof(uint64_t);
-  std::vector<uint64_t> buf(n, 1);
-  auto& pool = ThreadPool::global();
-  double best = 0;
-  for (int pass = 0; pass < 5; ++pass) {
-    std::atomic<uint64_t> total{0};
-    auto t0 = Clock::now();
-    pool.parallel_for(int64_t(n), int64_t(1) << 20, [&](int64_t b, int64_t e) {
-      const uint64_t* p = buf.data() + b;
-      const size_t len = size_t(e - b);
-      uint64_t s = 0;
-      for (size_t i = 0; i < len; ++i) s += p[i];
-      total += s;
-    });
-    const double dt = seconds_since(t0);
-    if (total.load() != n) std::fprintf(stderr, "bandwidth check sum mismatch\n");
-    best = std::max(best, double(n * sizeof(uint64_t)) / dt);
-  }
-  return best;
 }
 
 // Bytes of weights one decode step reads: every tensor except the input embedding table (one
