@@ -1,6 +1,7 @@
-// automodel info <dir>: what a model folder holds — architecture, sizes, parameter count,
-// dtypes, memory, files — read from config.json and the safetensors headers only (no weights
-// are read).
+// automodel info <model>: what a model folder holds — architecture (and whether automodel runs
+// it), sizes, parameter count, dtypes, memory needed, files, tokenizer — read from config.json,
+// the safetensors headers and the tokenizer files (no weights are read).
+// automodel info --supported [--markdown]: the architectures the registry knows.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +13,9 @@
 #include "automodel/core/error.h"
 #include "automodel/hub/checkpoint.h"
 #include "automodel/hub/config.h"
+#include "automodel/models/auto_model.h"
+#include "automodel/tokenizers/auto_tokenizer.h"
+#include "cli_common.h"
 #include "command.h"
 
 namespace automodel::cli {
@@ -19,34 +23,56 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string human_bytes(uint64_t n) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  double v = double(n);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.2f %s", v, units[u]);
-  return buf;
-}
-
-std::string with_commas(uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(size_t(i), ",");
-  return s;
-}
-
 struct InfoOptions {
   std::string path;
-  bool tensors = false;
+  bool tensors = false, supported = false, markdown = false;
 };
 
+// The registry as a table: model_type, the HF class its config names, and what runs.
+void print_supported(bool markdown) {
+  std::ostringstream out;
+  if (markdown) out << "| model_type | architecture | AutoModelForCausalLM |\n| --- | --- | --- |\n";
+  for (const auto& type : AutoModelForCausalLM::supported_model_types()) {
+    const json cfg = default_causal_lm_config(type, {});
+    const std::string arch = cfg["architectures"][0].get<std::string>();
+    if (markdown)
+      out << "| `" << type << "` | `" << arch << "` | forward, generate |\n";
+    else
+      out << type << std::string(type.size() < 12 ? 12 - type.size() : 1, ' ') << arch << "\n";
+  }
+  std::cout << out.str();
+}
+
+// One line: class, kind, vocabulary, special tokens, chat template.
+std::string tokenizer_summary(const fs::path& folder) {
+  try {
+    const AutoTokenizer tok = AutoTokenizer::from_pretrained(folder.string());
+    std::ostringstream s;
+    const std::string cls = tok.config().tokenizer_class;
+    s << (cls.empty() ? std::string("(class not given)") : cls) << ", " << (tok.is_fast() ? "tokenizer.json" : "slow (SentencePiece / vocab files)")
+      << ", " << with_commas(tok.size()) << " tokens";
+    auto special = [&](const char* name, const std::optional<std::string>& t, std::optional<int32_t> id) {
+      if (t) s << ", " << name << " " << json(*t).dump() << (id ? "=" + std::to_string(*id) : "");
+    };
+    special("bos", tok.bos_token(), tok.bos_token_id());
+    special("eos", tok.eos_token(), tok.eos_token_id());
+    special("pad", tok.pad_token(), tok.pad_token_id());
+    bool has_template = true;
+    try {
+      (void)tok.get_chat_template();
+    } catch (const Error&) {
+      has_template = false;
+    }
+    s << ", chat template " << (has_template ? "yes" : "no");
+    return s.str();
+  } catch (const Error& e) {
+    return std::string("does not load: ") + e.what();
+  }
+}
+
 void print_info(const InfoOptions& o) {
-  const fs::path dir = o.path;
   std::error_code ec;
-  AM_CHECK(fs::exists(dir, ec), dir.string(), ": no such file or folder");
+  const fs::path dir = fs::exists(o.path, ec) ? fs::path(o.path) : resolve_model_arg(o.path);
   const fs::path folder = fs::is_directory(dir, ec) ? dir : dir.parent_path();
 
   std::optional<ModelConfig> cfg;
@@ -74,6 +100,12 @@ void print_info(const InfoOptions& o) {
     for (const auto& a : cfg->architectures) arch += (arch.empty() ? "" : ", ") + a;
     row("architecture", arch.empty() ? "(not given)" : arch);
     row("model_type", cfg->model_type + (cfg->known_family() ? "" : " (no built-in defaults)"));
+    const auto types = AutoModelForCausalLM::supported_model_types();
+    const auto archs = AutoModelForCausalLM::supported_architectures();
+    const bool runs = (!cfg->architectures.empty() &&
+                       std::find(archs.begin(), archs.end(), cfg->architectures[0]) != archs.end()) ||
+                      std::find(types.begin(), types.end(), cfg->model_type) != types.end();
+    row("supported", runs ? "yes (AutoModelForCausalLM)" : "no: automodel has no implementation of this architecture");
     std::ostringstream sizes;
     sizes << "hidden " << cfg->hidden_size << ", layers " << cfg->num_hidden_layers << ", heads "
           << cfg->num_attention_heads << " (kv " << cfg->num_key_value_heads << ", head_dim " << cfg->head_dim
@@ -90,7 +122,15 @@ void print_info(const InfoOptions& o) {
     dtypes += (dtypes.empty() ? "" : ", ") + name + " (" + std::to_string(d.first) + " tensors, " + human_bytes(d.second) + ")";
   if (cfg && !cfg->torch_dtype.empty()) dtypes += "; config torch_dtype " + cfg->torch_dtype;
   row("dtypes", dtypes);
-  row("memory", human_bytes(ckpt.total_bytes()) + " of weights as stored (memory-mapped, not copied)");
+  row("memory", human_bytes(ckpt.total_bytes()) + " of weights as stored (memory-mapped, not copied; float32 compute "
+                "widens bf16/f16 weights in the kernels)");
+  if (cfg && cfg->num_hidden_layers > 0 && cfg->head_dim > 0) {
+    // Keys and values of every layer, float32: what each token of context adds.
+    const uint64_t per_token = uint64_t(2 * cfg->num_hidden_layers * cfg->num_key_value_heads * cfg->head_dim) * 4;
+    row("KV cache", human_bytes(per_token) + " per token in float32 (" +
+                        human_bytes(per_token * uint64_t(std::max<int64_t>(cfg->max_position_embeddings, 0))) +
+                        " at the full " + std::to_string(cfg->max_position_embeddings) + "-token context)");
+  }
   row("tensors", std::to_string(ckpt.size()) + (ckpt.sharded() ? " in " + std::to_string(ckpt.files().size() - 1) + " shards" : ""));
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(folder, ec))
@@ -101,6 +141,9 @@ void print_info(const InfoOptions& o) {
     file_list += (file_list.empty() ? "" : "\n" + std::string(16, ' ')) + f.filename().string() + " (" +
                  human_bytes(fs::file_size(f, ec)) + ")";
   row("files", file_list);
+  const bool has_tokenizer = fs::exists(folder / "tokenizer.json", ec) || fs::exists(folder / "tokenizer.model", ec) ||
+                             fs::exists(folder / "vocab.json", ec) || fs::exists(folder / "vocab.txt", ec);
+  row("tokenizer", has_tokenizer ? tokenizer_summary(folder) : "none (no tokenizer.json, tokenizer.model or vocab files)");
 
   if (o.tensors) {
     out << "\n";
@@ -118,9 +161,16 @@ void print_info(const InfoOptions& o) {
 void setup(CLI::App& parent) {
   auto opts = std::make_shared<InfoOptions>();
   auto* cmd = parent.add_subcommand("info", "Describe a model folder: architecture, sizes, parameters, dtypes, files");
-  cmd->add_option("path", opts->path, "Model folder, .safetensors file or model.safetensors.index.json")->required();
+  auto* path = cmd->add_option("path", opts->path, "Model folder, Hub repo id, .safetensors file or model.safetensors.index.json");
   cmd->add_flag("--tensors", opts->tensors, "Also list every tensor (name, dtype, shape, size)");
-  cmd->callback([opts] { print_info(*opts); });
+  auto* supported = cmd->add_flag("--supported", opts->supported, "List the architectures automodel runs instead");
+  cmd->add_flag("--markdown", opts->markdown, "With --supported: a Markdown table (the README's coverage table)")->needs(supported);
+  supported->excludes(path);
+  cmd->callback([opts] {
+    if (opts->supported) return print_supported(opts->markdown);
+    if (opts->path.empty()) throw CLI::RequiredError("path");
+    print_info(*opts);
+  });
 }
 
 AUTOMODEL_COMMAND("info", setup);
