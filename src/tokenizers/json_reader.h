@@ -4,6 +4,7 @@
 // their text can be handed to nlohmann (raw_value) when they are small.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,7 +14,8 @@ namespace automodel::tokenizers {
 class JsonReader {
  public:
   // `what` names the source in errors ("tokenizer.json: model").
-  JsonReader(std::string_view text, std::string what) : s_(text), what_(std::move(what)) {}
+  JsonReader(std::string_view text, std::string what, size_t position = 0)
+      : s_(text), pos_(std::min(position, text.size())), what_(std::move(what)) {}
 
   // The next non-whitespace character (0 at the end), without consuming it.
   char peek();
@@ -34,6 +36,7 @@ class JsonReader {
   std::string_view raw_value();
   [[noreturn]] void error(const std::string& msg) const;
   size_t position() const { return pos_; }
+  size_t remaining() const { return s_.size() - pos_; }
 
  private:
   void skip_ws() {

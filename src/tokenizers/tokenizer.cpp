@@ -11,6 +11,8 @@
 #include "automodel/core/thread_pool.h"
 #include "added_vocabulary.h"
 #include "json_fields.h"
+#include "json_reader.h"
+#include "models/models.h"
 #include "unicode.h"
 
 namespace automodel::tokenizers {
@@ -120,15 +122,24 @@ void parallel_each(size_t n, Fn&& fn) {
 
 Tokenizer Tokenizer::from_json_text(std::string_view text, const std::string& what) {
   auto impl = std::make_unique<Impl>();
-  auto members = json_object_members(text, what);
   std::vector<AddedToken> added;
   bool has_model = false;
-  for (const auto& [key, raw] : members) {
+  // One pass over the text: the model (almost all of it) is built straight from the reader,
+  // the small members go through nlohmann.
+  JsonReader r(text, what);
+  std::string key_buf;
+  r.expect('{');
+  for (bool first = true; r.next_in_object(first); first = false) {
+    const std::string key(r.read_string(key_buf));
+    r.expect(':');
     if (key == "model") {
-      impl->model = make_model_from_text(raw, "model");
+      JsonReader model_reader(text, what + ": model", r.position());
+      impl->model = make_model_from_reader(model_reader, "model");
+      r = JsonReader(text, what, model_reader.position());
       has_model = true;
       continue;
     }
+    const std::string_view raw = r.raw_value();
     if (key != "version" && key != "truncation" && key != "padding" && key != "added_tokens" && key != "normalizer" &&
         key != "pre_tokenizer" && key != "post_processor" && key != "decoder")
       continue;  // HF ignores unknown top-level keys
@@ -152,6 +163,7 @@ Tokenizer Tokenizer::from_json_text(std::string_view text, const std::string& wh
       impl->decoder = make_decoder(value, "decoder");
     }
   }
+  if (!r.at_end()) r.error("unexpected text after the top-level object");
   AM_CHECK(has_model && impl->model, what, ": model: missing (a tokenizer.json needs a \"model\" object)");
   impl->added.add_tokens(added, impl->model.get(), impl->normalizer.get());
   return Tokenizer(std::move(impl));
@@ -160,16 +172,16 @@ Tokenizer Tokenizer::from_json_text(std::string_view text, const std::string& wh
 Tokenizer Tokenizer::from_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   AM_CHECK(in, path.string(), ": cannot open tokenizer file");
-  std::string text;
   in.seekg(0, std::ios::end);
   auto size = in.tellg();
   AM_CHECK(size >= 0, path.string(), ": cannot read tokenizer file");
-  text.resize(static_cast<size_t>(size));
+  // Not a std::string: its resize would zero-fill the ~10 MB before the read overwrites them.
+  std::unique_ptr<char[]> text(new char[static_cast<size_t>(size) + 1]);
   in.seekg(0);
-  in.read(text.data(), size);
+  in.read(text.get(), size);
   AM_CHECK(in, path.string(), ": cannot read tokenizer file");
   try {
-    return from_json_text(text, path.string());
+    return from_json_text(std::string_view(text.get(), static_cast<size_t>(size)), path.string());
   } catch (const Error& e) {
     std::string msg = e.what();
     const std::string prefix = "tokenizer.json: ";

@@ -78,8 +78,8 @@ void spec_from_json(const json& j, const std::string& path, ModelSpec& spec) {
   }
 }
 
-void spec_from_text(std::string_view text, const std::string& path, ModelSpec& spec) {
-  JsonReader r(text, "tokenizer.json: " + path);
+// Reads the model object at the reader's position (the reader ends after its closing brace).
+void spec_from_reader(JsonReader& r, const std::string& path, ModelSpec& spec) {
   std::string key_buf, a_buf, b_buf;
   r.expect('{');
   for (bool first = true; r.next_in_object(first); first = false) {
@@ -87,9 +87,9 @@ void spec_from_text(std::string_view text, const std::string& path, ModelSpec& s
     r.expect(':');
     if (key == "vocab" && r.peek() == '{') {
       spec.vocab_is_object = true;
-      // About 70 bytes of model text per vocab entry in real files (vocab + merges); the table
-      // grows if that is short.
-      spec.vocab.reserve(text.size() / 64 + 16, text.size() / 4);
+      // The slot table is sized by add_batch once the entries are counted; the arena by a
+      // guess (token bytes are under a quarter of the model text in real files).
+      spec.vocab.reserve(0, r.remaining() / 4);
       r.expect('{');
       // Tokens are inserted in batches (views into `text`, or into `escaped` for the few
       // strings with escapes), in file order, so a duplicate key still ends with its last id.
@@ -120,7 +120,7 @@ void spec_from_text(std::string_view text, const std::string& path, ModelSpec& s
       }
     } else if (key == "merges" && r.peek() == '[') {
       spec.has_merges = true;
-      spec.merges.reserve(text.size() / 16);
+      spec.merges.reserve(r.remaining() / 16);
       r.expect('[');
       size_t i = 0;
       for (bool f = true; r.next_in_array(f); f = false, ++i) {
@@ -158,7 +158,6 @@ void spec_from_text(std::string_view text, const std::string& path, ModelSpec& s
       }
     }
   }
-  if (!r.at_end()) r.error("unexpected text after the model object");
 }
 
 std::optional<double> get_dropout(const json& j, const std::string& path) {
@@ -242,12 +241,16 @@ std::unique_ptr<Model> make_model(const json& j, const std::string& path) {
 }
 
 std::unique_ptr<Model> make_model_from_text(std::string_view text, const std::string& path) {
+  JsonReader r(text, "tokenizer.json: " + path);
+  auto model = make_model_from_reader(r, path);
+  if (!r.at_end()) r.error("unexpected text after the model object");
+  return model;
+}
+
+std::unique_ptr<Model> make_model_from_reader(JsonReader& r, const std::string& path) {
+  if (r.try_null()) return nullptr;
   ModelSpec spec;
-  {
-    JsonReader probe(text, "tokenizer.json: " + path);
-    if (probe.try_null()) return nullptr;
-  }
-  spec_from_text(text, path, spec);
+  spec_from_reader(r, path, spec);
   return build(spec, path);
 }
 

@@ -110,4 +110,9 @@ class UnigramModel final : public Model {
   double min_score_;
 };
 
+class JsonReader;
+// make_model_from_text on the model value at a reader's position (the whole tokenizer.json is
+// read once, without first splitting it into members); the reader ends after the value.
+std::unique_ptr<Model> make_model_from_reader(JsonReader& r, const std::string& path);
+
 }  // namespace automodel::tokenizers

@@ -81,10 +81,13 @@ void TokenVocab::add_hashed(std::string_view token, int32_t id, uint64_t h) {
   set_id_span(id, sp);
 }
 
+// PairMap keeps its load factor under 3/4: its 16-byte slots sit four to a cache line, so
+// probe runs rarely leave the first line, and a smaller table takes fewer cache misses and page
+// faults to build (Llama-3's 280k merges: 8 MB instead of 16).
 void PairMap::reserve(size_t n) {
-  if (slots_.size() >= 2 * n) return;
+  if (slots_.size() * 3 >= 4 * n) return;
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(pow2_at_least(2 * n), Slot{});
+  slots_.assign(pow2_at_least(n + n / 3 + 1), Slot{});
   size_ = 0;
   for (const Slot& s : old)
     if (s.key != kEmpty) put(s.key, s.value);
@@ -94,7 +97,7 @@ void PairMap::grow() { reserve(size_ * 2 + 16); }
 
 void PairMap::put(uint64_t key, Value v) {
   AM_CHECK(key != kEmpty, "PairMap: reserved key");
-  if ((size_ + 1) * 2 > slots_.size()) grow();
+  if ((size_ + 1) * 4 > slots_.size() * 3) grow();
   const size_t mask = slots_.size() - 1;
   size_t i = hash_u64(key) & mask;
   while (slots_[i].key != kEmpty && slots_[i].key != key) i = (i + 1) & mask;
