@@ -82,6 +82,7 @@ SeqClsFamily bert_seq_cls_family() {
   SeqClsFamily f;
   f.model_type = "bert";
   f.architecture = "BertForSequenceClassification";
+  f.head_prefixes = {"bert.pooler.", "classifier."};
   f.build = [](const json& c, const VarBuilder& root, DType compute,
                const std::string& what) -> std::unique_ptr<SequenceClassificationModel> {
     const BertDims d = read_bert_dims(c, what, 0);
@@ -101,6 +102,7 @@ SeqClsFamily roberta_seq_cls_family() {
   SeqClsFamily f;
   f.model_type = "roberta";
   f.architecture = "RobertaForSequenceClassification";
+  f.head_prefixes = {"classifier."};
   f.build = [](const json& c, const VarBuilder& root, DType compute,
                const std::string& what) -> std::unique_ptr<SequenceClassificationModel> {
     const BertDims d = read_bert_dims(c, what, 1);

@@ -58,6 +58,7 @@ std::vector<SeqClsFamily> decoder_seq_cls_families() {
     SeqClsFamily f;
     f.model_type = fam.model_type;
     f.architecture = fam.seq_cls_architecture;
+    f.head_prefixes = {"score."};
     f.build = [build = fam.build, arch = fam.seq_cls_architecture](
                   const json& c, const VarBuilder& root, DType compute,
                   const std::string& what) -> std::unique_ptr<SequenceClassificationModel> {

@@ -12,6 +12,7 @@ SeqClsFamily distilbert_seq_cls_family() {
   SeqClsFamily f;
   f.model_type = "distilbert";
   f.architecture = "DistilBertForSequenceClassification";
+  f.head_prefixes = {"pre_classifier.", "classifier."};
   f.build = [](const json& c, const VarBuilder& root, DType compute,
                const std::string& what) -> std::unique_ptr<SequenceClassificationModel> {
     const int64_t vocab = cfg_int(c, "vocab_size", 30522, what), dim = cfg_int(c, "dim", 768, what),

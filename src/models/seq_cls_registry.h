@@ -16,6 +16,8 @@ namespace automodel::models {
 struct SeqClsFamily {
   std::string model_type;
   std::string architecture;
+  // Name prefixes of the head's parameters: created (HF init) when a checkpoint lacks them.
+  std::vector<std::string> head_prefixes;
   std::function<std::unique_ptr<SequenceClassificationModel>(const json& config, const VarBuilder& root, DType compute,
                                                              const std::string& what)>
       build;

@@ -106,6 +106,7 @@ SequenceClassificationModel::SequenceClassificationModel(std::string architectur
 
 void SequenceClassificationModel::record_parameters(const VarBuilder& vb) {
   parameters_ = vb.store().named_parameters();
+  newly_initialized_ = vb.store().newly_created();
 }
 
 namespace models {
@@ -168,18 +169,51 @@ std::unique_ptr<SequenceClassificationModel> AutoModelForSequenceClassification:
   return find_seq_cls_family(config, what).build(config, vb, compute_dtype, what);
 }
 
+namespace {
+
+// transformers: from_pretrained kwargs update the config; setting num_labels rebuilds
+// id2label/label2id unless id2label already has that many entries.
+json apply_config_overrides(json config, const json& overrides, const std::string& what) {
+  AM_CHECK(overrides.is_object(), what, ": config overrides must be a JSON object, got ", json_type_name(overrides));
+  for (const auto& [key, value] : overrides.items()) {
+    if (key != "num_labels") config[key] = value;
+  }
+  if (overrides.contains("num_labels")) {
+    const int64_t n = models::cfg_int(overrides, "num_labels", what + " (overrides)");
+    AM_CHECK(n > 0, what, ": num_labels override must be positive, got ", n);
+    const bool same = models::cfg_present(config, "id2label") && config["id2label"].is_object() &&
+                      int64_t(config["id2label"].size()) == n;
+    if (!same) {
+      json id2label = json::object(), label2id = json::object();
+      for (int64_t i = 0; i < n; ++i) {
+        id2label[std::to_string(i)] = "LABEL_" + std::to_string(i);
+        label2id["LABEL_" + std::to_string(i)] = i;
+      }
+      config["id2label"] = id2label;
+      config["label2id"] = label2id;
+    }
+    config.erase("num_labels");
+  }
+  return config;
+}
+
+}  // namespace
+
 std::unique_ptr<SequenceClassificationModel> AutoModelForSequenceClassification::from_pretrained(
-    const std::string& id_or_path, const FromPretrainedOptions& options) {
+    const std::string& id_or_path, const FromPretrainedOptions& options, const SequenceClassificationOptions& seq_cls) {
   const fs::path folder = models::resolve_model_folder(id_or_path, options);
   const fs::path config_path = folder / "config.json";
   AM_CHECK(fs::exists(config_path), folder.string(), ": no config.json (not a Hugging Face model folder)");
-  const json config = read_json_file(config_path);
+  json config = read_json_file(config_path);
   AM_CHECK(config.is_object(), config_path.string(), ": expected a JSON object");
-  find_seq_cls_family(config, config_path.string());  // an unsupported architecture fails before any weight is read
+  config = apply_config_overrides(std::move(config), seq_cls.config_overrides, config_path.string());
+  // An unsupported architecture fails before any weight is read.
+  const SeqClsFamily& family = find_seq_cls_family(config, config_path.string());
   auto store = ParameterStore::open_checkpoint(folder);
   const DType compute = models::resolve_compute_dtype(options.torch_dtype, config, *store);
   store->set_target_dtype(compute);
-  return from_config(config, VarBuilder(store), compute, config_path.string());
+  store->create_missing(family.head_prefixes, seq_cls.new_head_seed);
+  return family.build(config, VarBuilder(store), compute, config_path.string());
 }
 
 }  // namespace automodel

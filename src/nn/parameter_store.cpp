@@ -26,6 +26,11 @@ std::shared_ptr<ParameterStore> ParameterStore::creating(DType dtype, uint64_t s
   return s;
 }
 
+void ParameterStore::create_missing(std::vector<std::string> prefixes, uint64_t seed) {
+  create_missing_prefixes_ = std::move(prefixes);
+  rng_.seed(seed);
+}
+
 bool ParameterStore::contains(const std::string& name) const {
   return creating_ ? created_index_.count(name) != 0 : (checkpoint_ && checkpoint_->contains(name));
 }
@@ -85,6 +90,17 @@ Tensor ParameterStore::get(const std::string& name, const Shape& shape, const Pa
       AM_CHECK(seen.shape() == shape, source_, ": tensor '", name, "' has shape ", seen.shape().str(),
                ", the config implies ", shape.str());
     return seen;
+  }
+  if (checkpoint_ && !checkpoint_->contains(name)) {
+    for (const std::string& prefix : create_missing_prefixes_)
+      if (name.compare(0, prefix.size(), prefix) == 0) {
+        Tensor t = create(shape, init);
+        if (target_dtype_ && t.dtype() != *target_dtype_) t = t.to(*target_dtype_);
+        newly_created_.push_back(name);
+        created_index_[name] = created_.size();
+        created_.emplace_back(name, t);
+        return t;
+      }
   }
   Tensor t = lookup(name);
   used_.insert(name);

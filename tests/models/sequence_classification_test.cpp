@@ -248,3 +248,60 @@ TEST(DecoderClassifier, MissingPadTokenIdWithBatchIsAnError) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- a new head on a checkpoint without one (transformers' fine-tuning start) ---------------
+
+TEST(NewHead, CausalLmCheckpointGetsASeededScoreHead) {
+  json cfg = small_config("llama", "LlamaForCausalLM");
+  cfg.erase("id2label");
+  const auto dir = automodel::testing::scratch_dir("seqcls_from_causal_lm");
+  write_random_causal_lm(cfg, dir, 5);
+  SequenceClassificationOptions sc;
+  sc.config_overrides = {{"num_labels", 4}};
+  auto model = AutoModelForSequenceClassification::from_pretrained(dir.string(), {}, sc);
+  EXPECT_EQ(model->architecture(), "LlamaForSequenceClassification");
+  EXPECT_EQ(model->num_labels(), 4);
+  EXPECT_EQ(model->id2label().at(3), "LABEL_3");
+  EXPECT_EQ(model->newly_initialized_parameters(), std::vector<std::string>{"score.weight"});
+  EXPECT_EQ(model->named_parameters().back().first, "score.weight");
+  for (const auto& [name, t] : model->named_parameters()) EXPECT_NE(name, "lm_head.weight");  // unused, as in HF
+  const Tensor ids = Tensor::from_vector<int64_t>({5, 9, 11, 3, 40, 7, 8, 0}, {2, 4});
+  const Tensor a = model->forward(ids);
+  ASSERT_EQ(a.shape(), Shape({2, 4}));
+  // The same seed gives the same head; another seed another one.
+  EXPECT_EQ(max_diff(a, AutoModelForSequenceClassification::from_pretrained(dir.string(), {}, sc)->forward(ids)), 0.0);
+  sc.new_head_seed = 1;
+  EXPECT_GT(max_diff(a, AutoModelForSequenceClassification::from_pretrained(dir.string(), {}, sc)->forward(ids)), 1e-6);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(NewHead, OnlyTheHeadMayBeMissing) {
+  const json cfg = small_config("bert", "BertForSequenceClassification");
+  auto store = ParameterStore::creating(DType::F32, 2);
+  auto model = AutoModelForSequenceClassification::from_config(cfg, VarBuilder(store), DType::F32);
+  const auto dir = automodel::testing::scratch_dir("seqcls_bert_no_head");
+  NamedTensors body;
+  for (const auto& [name, t] : model->named_parameters())
+    if (name.rfind("classifier.", 0) != 0) body.emplace_back(name, t);
+  save_safetensors(dir / "model.safetensors", body, {{"format", "pt"}});
+  write_json_file(dir / "config.json", cfg);
+  auto fresh = AutoModelForSequenceClassification::from_pretrained(dir.string());
+  EXPECT_EQ(fresh->newly_initialized_parameters(), (std::vector<std::string>{"classifier.weight", "classifier.bias"}));
+  EXPECT_EQ(fresh->num_labels(), 3);  // the config's id2label; an equal num_labels override keeps the names
+  SequenceClassificationOptions same;
+  same.config_overrides = {{"num_labels", 3}};
+  EXPECT_EQ(AutoModelForSequenceClassification::from_pretrained(dir.string(), {}, same)->id2label().at(2), "pos");
+  // A missing body tensor stays an error naming it.
+  NamedTensors broken;
+  for (const auto& [name, t] : body)
+    if (name != "bert.encoder.layer.1.output.dense.weight") broken.emplace_back(name, t);
+  save_safetensors(dir / "model.safetensors", broken, {{"format", "pt"}});
+  EXPECT_NE(error_of([&] { AutoModelForSequenceClassification::from_pretrained(dir.string()); })
+                .find("bert.encoder.layer.1.output.dense.weight"),
+            std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace

@@ -40,6 +40,19 @@ struct ClassificationLabels {
   ProblemType resolve_problem_type(bool integer_labels) const;
 };
 
+// What transformers' from_pretrained(..., **kwargs) adds for a classifier.
+struct SequenceClassificationOptions {
+  // config.json keys replaced before the model is built, like from_pretrained's config kwargs
+  // (num_labels, id2label, label2id, problem_type, ...). num_labels, as transformers' setter,
+  // makes id2label "LABEL_0".. and label2id anew unless id2label already has that many labels.
+  json config_overrides = json::object();
+  // Seed of the head parameters a checkpoint lacks (a base or causal-LM checkpoint: the usual
+  // start of fine-tuning). They are initialised like transformers' _init_weights (normal(0,
+  // initializer_range), biases 0; not torch's random stream) and listed by
+  // newly_initialized_parameters(). Only the head may be missing; any other tensor is an error.
+  uint64_t new_head_seed = 0;
+};
+
 class SequenceClassificationModel {
  public:
   virtual ~SequenceClassificationModel() = default;
@@ -61,6 +74,8 @@ class SequenceClassificationModel {
   // The model's parameters under their HF state-dict names, in state-dict order, each once
   // (ParameterStore::named_parameters() of the store it was built from).
   const std::vector<std::pair<std::string, Tensor>>& named_parameters() const { return parameters_; }
+  // Head parameters the checkpoint did not have, created at load (see SequenceClassificationOptions).
+  const std::vector<std::string>& newly_initialized_parameters() const { return newly_initialized_; }
 
  protected:
   // Parses the labels of `config` (`what` names it in errors).
@@ -74,13 +89,15 @@ class SequenceClassificationModel {
   DType compute_dtype_;
   ClassificationLabels labels_;
   std::vector<std::pair<std::string, Tensor>> parameters_;
+  std::vector<std::string> newly_initialized_;
 };
 
 class AutoModelForSequenceClassification {
  public:
   // Local folder or Hub id; options as for AutoModelForCausalLM (torch_dtype policy included).
   static std::unique_ptr<SequenceClassificationModel> from_pretrained(const std::string& id_or_path,
-                                                                      const FromPretrainedOptions& options = {});
+                                                                      const FromPretrainedOptions& options = {},
+                                                                      const SequenceClassificationOptions& seq_cls = {});
   // Builds the model of `config` with parameters from `vb` (a checkpoint or a creating store).
   static std::unique_ptr<SequenceClassificationModel> from_config(const json& config, const VarBuilder& vb,
                                                                   DType compute_dtype,

@@ -58,6 +58,13 @@ class ParameterStore {
   // The most common floating dtype among the checkpoint's tensors ("auto" torch_dtype).
   DType dominant_dtype() const;
 
+  // Checkpoint stores: a parameter the checkpoint lacks whose name starts with one of
+  // `prefixes` is created (seeded, initialised like HF's `_init_weights`, in the target dtype)
+  // instead of failing: a new task head on a base or causal-LM checkpoint, as transformers'
+  // from_pretrained does. Listed by newly_created() (what transformers warns about).
+  void create_missing(std::vector<std::string> prefixes, uint64_t seed);
+  const std::vector<std::string>& newly_created() const { return newly_created_; }
+
   // Names present in the checkpoint that no get() asked for.
   std::vector<std::string> unused_names() const;
   // Tensors made by a creating store, in creation order (HF state-dict order).
@@ -86,6 +93,8 @@ class ParameterStore {
   // Both modes: what get() handed out (see named_parameters()).
   std::vector<std::pair<std::string, Tensor>> created_;
   std::map<std::string, size_t> created_index_;
+  // checkpoint mode: see create_missing()
+  std::vector<std::string> create_missing_prefixes_, newly_created_;
 };
 
 class VarBuilder {
