@@ -1,6 +1,8 @@
 #include "encoder.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace automodel::models {
 

@@ -3,6 +3,7 @@
 #include "automodel/models/sequence_classification.h"
 
 #include <filesystem>
+#include <string>
 
 #include "automodel/nn/var_builder.h"
 #include "config_util.h"

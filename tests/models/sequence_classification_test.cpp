@@ -3,7 +3,9 @@
 // ParameterStore), checked for the padding invariances transformers' models have.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "automodel/hub/json_file.h"
 #include "automodel/hub/safetensors.h"
@@ -195,8 +197,12 @@ TEST_P(SeqClsFamilyTest, RandomModelPoolsLikeHf) {
   // Left padding: decoders pool the last position, and RoPE scores depend only on relative
   // positions, so the row is unchanged too (GPT-2's learned absolute positions do shift).
   // Encoders pool token 0, a pad here: the row differs, as in HF.
-  if (decoder && type != "gpt2") EXPECT_LT(max_diff(alone, logits.narrow(0, 2, 1)), 1e-4) << arch;
-  if (!decoder) EXPECT_GT(max_diff(alone, logits.narrow(0, 2, 1)), 1e-4) << arch;
+  if (decoder && type != "gpt2") {
+    EXPECT_LT(max_diff(alone, logits.narrow(0, 2, 1)), 1e-4) << arch;
+  }
+  if (!decoder) {
+    EXPECT_GT(max_diff(alone, logits.narrow(0, 2, 1)), 1e-4) << arch;
+  }
 
   // Token types: BERT/RoBERTa use them (explicit zeros = default), the others reject them.
   const Tensor ones = Tensor::full({1, 6}, 1.0, DType::I64);
@@ -215,8 +221,11 @@ TEST_P(SeqClsFamilyTest, RandomModelPoolsLikeHf) {
   const auto& params = model->named_parameters();
   ASSERT_FALSE(params.empty());
   const std::string last = params.back().first;
-  if (decoder) EXPECT_EQ(last, "score.weight");
-  else EXPECT_TRUE(last == "classifier.bias" || last == "classifier.out_proj.bias") << last;
+  if (decoder) {
+    EXPECT_EQ(last, "score.weight");
+  } else {
+    EXPECT_TRUE(last == "classifier.bias" || last == "classifier.out_proj.bias") << last;
+  }
   const auto dir = automodel::testing::scratch_dir("seqcls_" + type);
   save_safetensors(dir / "model.safetensors", NamedTensors(params.begin(), params.end()), {{"format", "pt"}});
   write_json_file(dir / "config.json", cfg);
