@@ -170,18 +170,12 @@ Tokenizer Tokenizer::from_json_text(std::string_view text, const std::string& wh
 }
 
 Tokenizer Tokenizer::from_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  AM_CHECK(in, path.string(), ": cannot open tokenizer file");
-  in.seekg(0, std::ios::end);
-  auto size = in.tellg();
-  AM_CHECK(size >= 0, path.string(), ": cannot read tokenizer file");
-  // Not a std::string: its resize would zero-fill the ~10 MB before the read overwrites them.
-  std::unique_ptr<char[]> text(new char[static_cast<size_t>(size) + 1]);
-  in.seekg(0);
-  in.read(text.get(), size);
-  AM_CHECK(in, path.string(), ": cannot read tokenizer file");
+  // Mapped, not read: the model is built straight from the file's pages, without first copying
+  // ~10 MB into a buffer. (Directories and the like fail in MappedFile::open with the path.)
+  const auto file = MappedFile::open(path.string());
+  const std::string_view text(reinterpret_cast<const char*>(file->data()), file->size());
   try {
-    return from_json_text(std::string_view(text.get(), static_cast<size_t>(size)), path.string());
+    return from_json_text(text, path.string());
   } catch (const Error& e) {
     std::string msg = e.what();
     const std::string prefix = "tokenizer.json: ";

@@ -6,10 +6,12 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <exception>
 #include <random>
 #include <unordered_map>
 
 #include "automodel/core/error.h"
+#include "automodel/core/thread_pool.h"
 #include "models.h"
 #include "utf8_chars.h"
 
@@ -95,16 +97,41 @@ BpeModel::BpeModel(TokenVocab vocab, const std::vector<MergePair>& merges, BpeOp
     if (auto id = vocab_.find(byte_token_name(b))) byte_ids_[b] = *id;
 
   const size_t prefix_len = options_.continuing_subword_prefix ? options_.continuing_subword_prefix->size() : 0;
+  // Resolving a merge takes three vocabulary lookups, each a likely cache miss: chunks of
+  // merges are resolved in parallel (the vocabulary is read-only by now), each hashing a batch
+  // of merges and prefetching their slots before looking them up. The map is then filled in
+  // rank order, so a repeated pair keeps its last rank, as HF's HashMap collect does.
+  std::vector<std::pair<uint64_t, PairMap::Value>> resolved(merges.size());
+  constexpr size_t kChunk = 8192;
+  const size_t n_chunks = (merges.size() + kChunk - 1) / kChunk;
+  std::vector<std::exception_ptr> errors(n_chunks);
+  ThreadPool::global().parallel_for(static_cast<int64_t>(n_chunks), 1, [&](int64_t cb, int64_t ce) {
+    for (auto c = static_cast<size_t>(cb); c < static_cast<size_t>(ce); ++c) {
+      try {
+        resolve_merges(merges, c * kChunk, std::min(merges.size(), (c + 1) * kChunk), prefix_len, resolved);
+      } catch (...) {
+        errors[c] = std::current_exception();
+      }
+    }
+  });
+  for (auto& err : errors)
+    if (err) std::rethrow_exception(err);  // the lowest rank's error, as a sequential load
   merges_.reserve(merges.size());
-  // Loading is bound by cache misses in the vocabulary table: hash a batch of merges (left,
-  // right, merged), prefetch their slots, then resolve them.
+  constexpr size_t kAhead = 16;
+  for (size_t i = 0; i < resolved.size(); ++i) {
+    if (i + kAhead < resolved.size()) merges_.prefetch(resolved[i + kAhead].first);
+    merges_.put(resolved[i].first, resolved[i].second);
+  }
+}
+
+void BpeModel::resolve_merges(const std::vector<MergePair>& merges, size_t begin, size_t end, size_t prefix_len,
+                              std::vector<std::pair<uint64_t, PairMap::Value>>& out) const {
   constexpr size_t kBatch = 32;
   std::string merged_buf;
-  std::vector<size_t> merged_end(kBatch);
-  std::vector<uint64_t> hashes(3 * kBatch);
-  std::vector<std::pair<uint64_t, PairMap::Value>> pending(kBatch);
-  for (size_t base = 0; base < merges.size(); base += kBatch) {
-    const size_t count = std::min(kBatch, merges.size() - base);
+  std::array<size_t, kBatch> merged_end{};
+  std::array<uint64_t, 3 * kBatch> hashes{};
+  for (size_t base = begin; base < end; base += kBatch) {
+    const size_t count = std::min(kBatch, end - base);
     merged_buf.clear();
     for (size_t k = 0; k < count; ++k) {
       const auto& [a, b] = merges[base + k];
@@ -117,17 +144,17 @@ BpeModel::BpeModel(TokenVocab vocab, const std::vector<MergePair>& merges, BpeOp
     }
     for (size_t k = 0; k < count; ++k) {
       const auto& [a, b] = merges[base + k];
-      const size_t begin = k == 0 ? 0 : merged_end[k - 1];
+      const size_t m_begin = k == 0 ? 0 : merged_end[k - 1];
       hashes[3 * k] = hash_bytes(a);
       hashes[3 * k + 1] = hash_bytes(b);
-      hashes[3 * k + 2] = hash_bytes(std::string_view(merged_buf).substr(begin, merged_end[k] - begin));
+      hashes[3 * k + 2] = hash_bytes(std::string_view(merged_buf).substr(m_begin, merged_end[k] - m_begin));
       for (size_t q = 0; q < 3; ++q) vocab_.prefetch(hashes[3 * k + q]);
     }
     for (size_t k = 0; k < count; ++k) {
       const size_t rank = base + k;
       const auto& [a, b] = merges[rank];
-      const size_t begin = k == 0 ? 0 : merged_end[k - 1];
-      const std::string_view merged = std::string_view(merged_buf).substr(begin, merged_end[k] - begin);
+      const size_t m_begin = k == 0 ? 0 : merged_end[k - 1];
+      const std::string_view merged = std::string_view(merged_buf).substr(m_begin, merged_end[k] - m_begin);
       auto a_id = vocab_.find_hashed(a, hashes[3 * k]);
       AM_CHECK(a_id.has_value(), "BPE: merge ", rank, " (\"", a, " ", b, "\"): token \"", a,
                "\" is not in the vocabulary");
@@ -137,10 +164,8 @@ BpeModel::BpeModel(TokenVocab vocab, const std::vector<MergePair>& merges, BpeOp
       auto new_id = vocab_.find_hashed(merged, hashes[3 * k + 2]);
       AM_CHECK(new_id.has_value(), "BPE: merge ", rank, " (\"", a, " ", b, "\"): merged token \"", merged,
                "\" is not in the vocabulary");
-      pending[k] = {pair_key(*a_id, *b_id), {static_cast<uint32_t>(rank), static_cast<uint32_t>(*new_id)}};
-      merges_.prefetch(pending[k].first);
+      out[rank] = {pair_key(*a_id, *b_id), {static_cast<uint32_t>(rank), static_cast<uint32_t>(*new_id)}};
     }
-    for (size_t k = 0; k < count; ++k) merges_.put(pending[k].first, pending[k].second);
   }
 }
 

@@ -48,6 +48,9 @@ class BpeModel final : public Model {
   };
 
  private:
+  // Looks up merges[begin, end) into out[rank] = (pair key, (rank, merged id)).
+  void resolve_merges(const std::vector<MergePair>& merges, size_t begin, size_t end, size_t prefix_len,
+                      std::vector<std::pair<uint64_t, PairMap::Value>>& out) const;
   void split_into_symbols(std::string_view piece, std::vector<Symbol>& word) const;
   void merge_all(std::vector<Symbol>& word) const;
   std::vector<Token> to_tokens(const std::vector<Symbol>& word) const;
