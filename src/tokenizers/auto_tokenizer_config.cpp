@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "automodel/core/error.h"
+#include "automodel/tokenizers/components.h"
 
 namespace automodel::tokenizers {
 
@@ -76,7 +77,13 @@ std::string infer_tokenizer_class(const fs::path& folder) {
     if (mt == "clip") return "CLIPTokenizer";
   }
   if (fs::exists(folder / "tokenizer.json")) {
-    json tj = read_json_file(folder / "tokenizer.json");
+    // Only the post-processor is parsed: a DOM of the whole file (its vocab in an ordered_json
+    // object) takes seconds.
+    const fs::path tj_path = folder / "tokenizer.json";
+    const std::string text = read_text(tj_path);
+    json tj = json::object();
+    for (const auto& [key, raw] : json_object_members(text, tj_path.string()))
+      if (key == "post_processor") tj[key] = parse_json(raw, tj_path.string() + ": post_processor");
     const json* pp = tj.contains("post_processor") ? &tj["post_processor"] : nullptr;
     std::string type = pp && pp->is_object() ? pp->value("type", std::string()) : std::string();
     if (type == "RobertaProcessing") return "RobertaTokenizer";
