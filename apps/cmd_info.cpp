@@ -14,6 +14,7 @@
 #include "automodel/hub/checkpoint.h"
 #include "automodel/hub/config.h"
 #include "automodel/models/auto_model.h"
+#include "automodel/models/sequence_classification.h"
 #include "automodel/tokenizers/auto_tokenizer.h"
 #include "cli_common.h"
 #include "command.h"
@@ -102,10 +103,16 @@ void print_info(const InfoOptions& o) {
     row("model_type", cfg->model_type + (cfg->known_family() ? "" : " (no built-in defaults)"));
     const auto types = AutoModelForCausalLM::supported_model_types();
     const auto archs = AutoModelForCausalLM::supported_architectures();
+    // A *ForSequenceClassification checkpoint runs as a classifier, not as a causal LM.
+    const auto classifiers = AutoModelForSequenceClassification::supported_architectures();
+    const bool classifier = !cfg->architectures.empty() && std::find(classifiers.begin(), classifiers.end(),
+                                                                     cfg->architectures[0]) != classifiers.end();
     const bool runs = (!cfg->architectures.empty() &&
                        std::find(archs.begin(), archs.end(), cfg->architectures[0]) != archs.end()) ||
                       std::find(types.begin(), types.end(), cfg->model_type) != types.end();
-    row("supported", runs ? "yes (AutoModelForCausalLM)" : "no: automodel has no implementation of this architecture");
+    row("supported", classifier ? "yes (AutoModelForSequenceClassification)"
+                     : runs     ? "yes (AutoModelForCausalLM)"
+                                : "no: automodel has no implementation of this architecture");
     std::ostringstream sizes;
     sizes << "hidden " << cfg->hidden_size << ", layers " << cfg->num_hidden_layers << ", heads "
           << cfg->num_attention_heads << " (kv " << cfg->num_key_value_heads << ", head_dim " << cfg->head_dim
