@@ -61,7 +61,11 @@ std::unique_ptr<CausalLM> AutoModelForCausalLM::from_config(const json& config, 
   AM_CHECK(config.is_object(), what, ": expected a JSON object");
   const Family& f = find_family(config, what);
   models::DecoderModel m = f.build(config, vb, compute_dtype, what, models::Head::kLm);
-  return std::make_unique<models::DecoderLM>(std::move(m), config, generation_config);
+  const std::string architecture = m.architecture;
+  auto lm = std::make_unique<models::DecoderLM>(std::move(m), config, generation_config);
+  // What the store handed out is the model's state dict (HF names, order and layout).
+  lm->set_parameters(architecture, compute_dtype, vb.store().named_parameters());
+  return lm;
 }
 
 std::unique_ptr<CausalLM> AutoModelForCausalLM::from_pretrained(const std::string& id_or_path,

@@ -72,26 +72,6 @@ DecoderModel build_llama_like(const json& config, const VarBuilder& root, DType 
   for (int64_t i = 0; i < o.layers; ++i) {
     const VarBuilder lb = model.pp("layers").pp(i);
     DecoderLayer L;
-    // Norm names per residual wiring.
-    switch (o.residual) {
-      case Residual::kPostNorm:
-        L.n1 = make_norm(lb.pp("post_attention_layernorm"), o.hidden, o);
-        L.n2 = make_norm(lb.pp("post_feedforward_layernorm"), o.hidden, o);
-        break;
-      case Residual::kSandwich:
-        L.n1 = make_norm(lb.pp("input_layernorm"), o.hidden, o);
-        L.n2 = make_norm(lb.pp("post_attention_layernorm"), o.hidden, o);
-        L.n3 = make_norm(lb.pp("pre_feedforward_layernorm"), o.hidden, o);
-        L.n4 = make_norm(lb.pp("post_feedforward_layernorm"), o.hidden, o);
-        break;
-      case Residual::kParallelShared:
-        L.n1 = make_norm(lb.pp("input_layernorm"), o.hidden, o);
-        break;
-      default:
-        L.n1 = make_norm(lb.pp("input_layernorm"), o.hidden, o);
-        L.n2 = make_norm(lb.pp("post_attention_layernorm"), o.hidden, o);
-        break;
-    }
     const VarBuilder ab = lb.pp("self_attn");
     Attention& a = L.attn;
     a.heads = H;
@@ -101,16 +81,17 @@ DecoderModel build_llama_like(const json& config, const VarBuilder& root, DType 
     a.softcap = o.attn_softcap;
     a.clip_qkv = o.clip_qkv;
     a.sliding_window = o.sliding_window ? o.sliding_window(i) : 0;
+    auto load_o = [&] { a.o = nn::Linear::load(ab.pp("o_proj"), H * D, o.hidden, o.o_bias, o.init_std); };
     if (o.fused_qkv) {
+      load_o();  // Phi3Attention registers o_proj before qkv_proj
       a.qkv_layout = Attention::Qkv::kFusedConcat;
       a.qkv = nn::Linear::load(ab.pp("qkv_proj"), o.hidden, (H + 2 * Hkv) * D, o.q_bias, o.init_std);
     } else {
       a.q = nn::Linear::load(ab.pp("q_proj"), o.hidden, H * D, o.q_bias, o.init_std);
       a.k = nn::Linear::load(ab.pp("k_proj"), o.hidden, Hkv * D, o.k_bias, o.init_std);
       a.v = nn::Linear::load(ab.pp("v_proj"), o.hidden, Hkv * D, o.v_bias, o.init_std);
+      load_o();
     }
-    a.o = nn::Linear::load(ab.pp("o_proj"), H * D, o.hidden,
-                           o.o_bias, o.init_std);
     if (o.qk_norm_full) {
       a.q_norm_full = make_norm(ab.pp("q_norm"), H * D, o);
       a.k_norm_full = make_norm(ab.pp("k_norm"), Hkv * D, o);
@@ -150,6 +131,28 @@ DecoderModel build_llama_like(const json& config, const VarBuilder& root, DType 
         mlp.up = nn::Linear::load(mb.pp("up_proj"), o.hidden, o.intermediate, o.mlp_bias, o.init_std);
       }
       mlp.down = nn::Linear::load(mb.pp("down_proj"), o.intermediate, o.hidden, o.mlp_bias, o.init_std);
+    }
+    // Norm names per residual wiring. Loaded after attention and MLP: HF registers the
+    // decoder layer's modules in that order, which is the state-dict order save_pretrained
+    // shards by.
+    switch (o.residual) {
+      case Residual::kPostNorm:
+        L.n1 = make_norm(lb.pp("post_attention_layernorm"), o.hidden, o);
+        L.n2 = make_norm(lb.pp("post_feedforward_layernorm"), o.hidden, o);
+        break;
+      case Residual::kSandwich:
+        L.n1 = make_norm(lb.pp("input_layernorm"), o.hidden, o);
+        L.n2 = make_norm(lb.pp("post_attention_layernorm"), o.hidden, o);
+        L.n3 = make_norm(lb.pp("pre_feedforward_layernorm"), o.hidden, o);
+        L.n4 = make_norm(lb.pp("post_feedforward_layernorm"), o.hidden, o);
+        break;
+      case Residual::kParallelShared:
+        L.n1 = make_norm(lb.pp("input_layernorm"), o.hidden, o);
+        break;
+      default:
+        L.n1 = make_norm(lb.pp("input_layernorm"), o.hidden, o);
+        L.n2 = make_norm(lb.pp("post_attention_layernorm"), o.hidden, o);
+        break;
     }
     m.layers.push_back(std::move(L));
   }

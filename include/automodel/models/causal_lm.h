@@ -5,12 +5,16 @@
 // 0 = padding), explicit position ids, and appends the new keys/values to the cache.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "automodel/core/tensor.h"
 #include "automodel/hub/json_file.h"
+#include "automodel/hub/save_pretrained.h"
 
 namespace automodel {
 
@@ -49,6 +53,29 @@ class CausalLM {
   virtual const json& config_json() const = 0;
   virtual const json& generation_config_json() const = 0;
   virtual int64_t vocab_size() const = 0;
+
+  // The model class ("LlamaForCausalLM"), its parameter dtype and its parameters under their HF
+  // state-dict names, in state-dict order and HF layout (GPT-2 Conv1D weights [in, out]), tied
+  // weights once. Set by the loader that built the model (AutoModelForCausalLM records what
+  // its ParameterStore handed out); empty for a model built otherwise.
+  const std::string& architecture() const { return architecture_; }
+  DType dtype() const { return dtype_; }
+  const NamedTensors& named_parameters() const { return parameters_; }
+  void set_parameters(std::string architecture, DType dtype, NamedTensors parameters) {
+    architecture_ = std::move(architecture);
+    dtype_ = dtype;
+    parameters_ = std::move(parameters);
+  }
+
+  // transformers' save_pretrained: config.json, generation_config.json and the weights
+  // (single file or shards per options.max_shard_size, optionally converted to options.dtype)
+  // into `dir`, atomically (see hub/save_pretrained.h). Defined in automodel_models.
+  SavedModel save_pretrained(const std::filesystem::path& dir, const SaveOptions& options = {}) const;
+
+ private:
+  std::string architecture_;
+  DType dtype_ = DType::F32;
+  NamedTensors parameters_;
 };
 
 }  // namespace automodel
