@@ -60,15 +60,19 @@ AutoTokenizer AutoTokenizer::from_pretrained(const std::string& path_or_id, cons
   if (has_json && (options.use_fast || !has_spm)) {
     const fs::path json_path = folder / "tokenizer.json";
     t.backend_ = make_fast_backend(t.config_, Tokenizer::from_file(json_path), &json_path);
+    t.source_files_.push_back(json_path);
   } else if (has_spm) {
     const std::string cls = slow_class_name(t.config_.tokenizer_class);
     AM_CHECK(cls.empty() || cls == "LlamaTokenizer" || cls == "CodeLlamaTokenizer", folder.string(),
              ": tokenizer.model without tokenizer.json is supported for LlamaTokenizer only, but tokenizer_class is '",
              t.config_.tokenizer_class, "'");
     t.backend_ = make_sentencepiece_backend(t.config_, folder / "tokenizer.model");
+    t.source_files_.push_back(folder / "tokenizer.model");
   } else if (auto converted = convert_legacy_vocab_files(t.config_, folder)) {
+    t.converted_tokenizer_json_ = converted->dump(2, ' ', false);
     t.backend_ = make_fast_backend(
-        t.config_, Tokenizer::from_json_text(converted->dump(), folder.string() + " (converted vocabulary files)"), nullptr);
+        t.config_, Tokenizer::from_json_text(t.converted_tokenizer_json_, folder.string() + " (converted vocabulary files)"),
+        nullptr);
   } else {
     fail(folder.string(), ": no tokenizer files: expected tokenizer.json, tokenizer.model, vocab.json + merges.txt or vocab.txt");
   }
@@ -87,6 +91,14 @@ AutoTokenizer AutoTokenizer::from_pretrained(const std::string& path_or_id, cons
   for (const auto& a : t.config_.additional_special_tokens) t.additional_.push_back(a.content);
   t.padding_side_ = t.config_.padding_side;
   t.truncation_side_ = t.config_.truncation_side;
+  // The legacy vocabulary files the folder ships (a fast tokenizer saves them too, from the
+  // same vocabulary) and the chat template's origin.
+  for (const char* name : {"tokenizer.model", "vocab.json", "merges.txt", "vocab.txt"}) {
+    const fs::path p = folder / name;
+    if (fs::exists(p) && std::find(t.source_files_.begin(), t.source_files_.end(), p) == t.source_files_.end())
+      t.source_files_.push_back(p);
+  }
+  t.chat_template_from_file_ = fs::exists(folder / "chat_template.jinja");
   return t;
 }
 

@@ -8,6 +8,7 @@
 //     prepare_for_model / truncate_sequences / _pad, overflow as `overflowing_tokens`.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,8 @@ class TokenizerBackend {
   virtual size_t size_with_added() const = 0;
   // The special tokens changed (pad_token set by the user): keep skip_special_tokens in step.
   virtual void set_special_tokens(const std::vector<std::string>& all_special_tokens) = 0;
+  // transformers' added_tokens_decoder (id → token), what save_pretrained writes.
+  virtual std::map<int32_t, AddedTokenSpec> added_tokens_decoder() const = 0;
 };
 
 // Backends by file format. `config` is the loaded tokenizer_config.json with class defaults.

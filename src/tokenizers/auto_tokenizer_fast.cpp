@@ -125,6 +125,13 @@ class FastBackend final : public TokenizerBackend {
   }
   size_t vocab_size() const override { return tok_.vocab_size(false); }
   size_t size_with_added() const override { return tok_.vocab_size(true); }
+  std::map<int32_t, AddedTokenSpec> added_tokens_decoder() const override {
+    // PreTrainedTokenizerFast.added_tokens_decoder: the pipeline's added tokens.
+    std::map<int32_t, AddedTokenSpec> out;
+    for (const auto& [id, t] : tok_.added_tokens())
+      out[id] = AddedTokenSpec{t.content, t.single_word, t.lstrip, t.rstrip, t.normalized, t.special};
+    return out;
+  }
   void set_special_tokens(const std::vector<std::string>& all_special_tokens) override {
     // A special token new to the pipeline (e.g. a user-chosen pad token) is added as special.
     std::vector<AddedToken> add;

@@ -176,6 +176,21 @@ class AutoTokenizer {
 
   const TokenizerBackend& backend() const { return *backend_; }
 
+  // transformers 4.47's save_pretrained into `dir` (written into a staged folder swapped in at
+  // the end; other files of an existing folder are kept):
+  //  * tokenizer.json: the loaded file, byte for byte; for a tokenizer converted from legacy
+  //    vocabulary files, the converted pipeline (what the fast class writes);
+  //  * the legacy files it came with (tokenizer.model, vocab.json + merges.txt, vocab.txt),
+  //    byte for byte, plus added_tokens.json for a slow tokenizer with tokens beyond its vocab;
+  //  * tokenizer_config.json: the loaded keys (file-path keys dropped), model_max_length,
+  //    clean_up_tokenization_spaces, padding/truncation side, the special tokens (current values),
+  //    added_tokens_decoder, tokenizer_class (without "Fast"), the chat template(s) inline, or in
+  //    chat_template.jinja when it came from that file;
+  //  * special_tokens_map.json.
+  // JSON as Python's json.dumps(indent=2, sort_keys=True, ensure_ascii=False). Returns the
+  // names of the files written.
+  std::vector<std::string> save_pretrained(const std::filesystem::path& dir) const;
+
  private:
   AutoTokenizer() = default;
   BatchEncoding call(const std::vector<std::string>& texts, const std::vector<std::string>* pairs,
@@ -187,6 +202,11 @@ class AutoTokenizer {
   std::vector<std::string> additional_;
   std::string padding_side_ = "right";
   std::string truncation_side_ = "right";
+  // Where it came from, for save_pretrained: the files copied back as they are, and the
+  // tokenizer.json text converted from legacy vocabulary files (empty otherwise).
+  std::vector<std::filesystem::path> source_files_;
+  std::string converted_tokenizer_json_;
+  bool chat_template_from_file_ = false;
 };
 
 // transformers' clean_up_tokenization: the literal replacements " ." → "." … " 're" → "'re".

@@ -100,6 +100,8 @@ class SentencePieceTokenizer {
   std::vector<int32_t> all_special_ids() const;
   // Added tokens (content → id), as split out of text before SentencePiece.
   const std::map<std::string, int32_t, std::less<>>& added_tokens_encoder() const { return added_encoder_; }
+  // Added tokens by id (the config's added_tokens_decoder plus the registered special tokens).
+  const std::map<int32_t, AddedTokenSpec>& added_tokens_decoder() const { return added_decoder_; }
 
  private:
   struct Impl;

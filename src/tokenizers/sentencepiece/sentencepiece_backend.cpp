@@ -93,6 +93,7 @@ class SentencePieceBackend final : public TokenizerBackend {
   }
   size_t vocab_size() const override { return sp_.vocab_size(); }
   size_t size_with_added() const override { return sp_.size_with_added(); }
+  std::map<int32_t, AddedTokenSpec> added_tokens_decoder() const override { return sp_.added_tokens_decoder(); }
   void set_special_tokens(const std::vector<std::string>& all_special_tokens) override {
     // Only the pad token can change after load (bos/eos/unk/additional are fixed by the config).
     const auto& o = sp_.options();
