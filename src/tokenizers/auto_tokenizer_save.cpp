@@ -126,7 +126,18 @@ std::vector<std::string> AutoTokenizer::save_pretrained(const fs::path& dir) con
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     write(src.filename().string(), bytes);
   }
-  if (!converted_tokenizer_json_.empty()) write("tokenizer.json", converted_tokenizer_json_ + "\n");
+  if (!converted_tokenizer_json_.empty()) {
+    // The pipeline the fast class built from the vocabulary files, with the tokens it
+    // registered on top (special tokens of the config and class defaults), as
+    // backend_tokenizer.save writes it.
+    json pipeline = parse_json(converted_tokenizer_json_, "converted tokenizer.json");
+    json tokens = json::array();
+    for (const auto& [id, t] : added)
+      tokens.push_back({{"id", id}, {"content", t.content}, {"single_word", t.single_word}, {"lstrip", t.lstrip},
+                        {"rstrip", t.rstrip}, {"normalized", t.normalized}, {"special", t.special}});
+    pipeline["added_tokens"] = std::move(tokens);
+    write("tokenizer.json", pipeline.dump(2, ' ', false) + "\n");
+  }
   if (!is_fast()) {
     // A slow tokenizer's tokens beyond the vocabulary go to added_tokens.json (content → id).
     json extra = json::object();
