@@ -59,13 +59,13 @@ LoadedModel load_model(const ModelFlags& f, bool with_model, bool with_tokenizer
   if (!with_model) files = tokenizers::AutoTokenizerOptions::tokenizer_files();
   out.folder = resolve_model_arg(f.model, files);
   LoadingLine line(out.folder.filename().string());
-  if (with_tokenizer)
-    out.tokenizer = std::make_unique<AutoTokenizer>(AutoTokenizer::from_pretrained(out.folder.string()));
-  if (with_model) {
+  if (with_model) {  // first: an unsupported architecture or bad weights fail before the tokenizer loads
     FromPretrainedOptions o;
     o.torch_dtype = f.dtype;
     out.model = AutoModelForCausalLM::from_pretrained(out.folder.string(), o);
   }
+  if (with_tokenizer)
+    out.tokenizer = std::make_unique<AutoTokenizer>(AutoTokenizer::from_pretrained(out.folder.string()));
   return out;
 }
 

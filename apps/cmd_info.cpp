@@ -3,6 +3,7 @@
 // the safetensors headers and the tokenizer files (no weights are read).
 // automodel info --supported [--markdown]: the architectures the registry knows.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "automodel/core/error.h"
 #include "automodel/hub/checkpoint.h"
 #include "automodel/hub/config.h"
+#include "automodel/hub/json_file.h"
 #include "automodel/models/auto_model.h"
 #include "automodel/models/sequence_classification.h"
 #include "automodel/tokenizers/auto_tokenizer.h"
@@ -29,17 +31,37 @@ struct InfoOptions {
   bool tensors = false, supported = false, markdown = false;
 };
 
-// The registry as a table: model_type, the HF class its config names, and what runs.
+// The registries as a table: each model_type, the HF class that runs it as a causal LM and as
+// a sequence classifier ("-" when transformers 4.47 or automodel has none).
+std::string squashed_lower(const std::string& s) {
+  std::string out;
+  for (char ch : s)
+    if (ch != '_') out += char(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
 void print_supported(bool markdown) {
+  std::vector<std::string> types = AutoModelForCausalLM::supported_model_types();
+  for (const auto& t : AutoModelForSequenceClassification::supported_model_types())
+    if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+  const auto causal = AutoModelForCausalLM::supported_model_types();
+  const auto classifiers = AutoModelForSequenceClassification::supported_architectures();
   std::ostringstream out;
-  if (markdown) out << "| model_type | architecture | AutoModelForCausalLM |\n| --- | --- | --- |\n";
-  for (const auto& type : AutoModelForCausalLM::supported_model_types()) {
-    const json cfg = default_causal_lm_config(type, {});
-    const std::string arch = cfg["architectures"][0].get<std::string>();
-    if (markdown)
-      out << "| `" << type << "` | `" << arch << "` | forward, generate |\n";
-    else
-      out << type << std::string(type.size() < 12 ? 12 - type.size() : 1, ' ') << arch << "\n";
+  if (markdown)
+    out << "| model_type | AutoModelForCausalLM | AutoModelForSequenceClassification |\n| --- | --- | --- |\n";
+  for (const auto& type : types) {
+    std::string lm = "-", cls = "-";
+    if (std::find(causal.begin(), causal.end(), type) != causal.end())
+      lm = default_causal_lm_config(type, {})["architectures"][0].get<std::string>();
+    for (const auto& a : classifiers)  // "GPTNeoXForSequenceClassification" belongs to gpt_neox
+      if (squashed_lower(a.substr(0, a.find("For"))) == squashed_lower(type)) cls = a;
+    if (markdown) {
+      auto cell = [](const std::string& v) { return v == "-" ? v : "`" + v + "`"; };
+      out << "| `" << type << "` | " << cell(lm) << " | " << cell(cls) << " |\n";
+    } else {
+      out << type << std::string(type.size() < 12 ? 12 - type.size() : 1, ' ') << lm
+          << std::string(lm.size() < 22 ? 22 - lm.size() : 1, ' ') << cls << "\n";
+    }
   }
   std::cout << out.str();
 }
@@ -77,7 +99,16 @@ void print_info(const InfoOptions& o) {
   const fs::path folder = fs::is_directory(dir, ec) ? dir : dir.parent_path();
 
   std::optional<ModelConfig> cfg;
-  if (fs::exists(folder / "config.json", ec)) cfg = ModelConfig::load(folder / "config.json");
+  std::string config_problem;  // a config.json this build cannot read sizes from (unknown family)
+  json raw_config;
+  if (fs::exists(folder / "config.json", ec)) {
+    raw_config = read_json_file(folder / "config.json");
+    try {
+      cfg = ModelConfig::load(folder / "config.json");
+    } catch (const Error& e) {
+      config_problem = e.what();
+    }
+  }
   const Checkpoint ckpt = Checkpoint::open(dir);
 
   // Parameters: every stored element once; a tied lm_head stored anyway is not counted again.
@@ -120,6 +151,14 @@ void print_info(const InfoOptions& o) {
     row("sizes", sizes.str());
     row("context", std::to_string(cfg->max_position_embeddings) + " positions");
     row("tied embeddings", cfg->tie_word_embeddings ? "yes" : "no");
+  } else if (!config_problem.empty()) {
+    std::string arch;
+    if (raw_config.contains("architectures") && raw_config["architectures"].is_array())
+      for (const auto& a : raw_config["architectures"]) arch += (arch.empty() ? "" : ", ") + a.dump();
+    row("architecture", arch.empty() ? "(not given)" : arch);
+    row("model_type", raw_config.contains("model_type") ? raw_config["model_type"].dump() : "(not given)");
+    row("supported", "no: automodel has no implementation of this architecture");
+    row("config", config_problem);
   } else {
     row("config", "no config.json next to the weights");
   }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <exception>
 #include <iostream>
+#include <string>
 
 #include "automodel/core/error.h"
 #include "command.h"
@@ -27,6 +28,19 @@ int main(int argc, char** argv) {
   auto commands = automodel::cli::command_registry();
   std::sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   for (const auto& c : commands) c.setup(app);
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string name = argv[1];
+    std::string names;
+    bool known = false;
+    for (const auto& c : commands) {
+      known |= c.name == name;
+      names += (names.empty() ? "" : ", ") + c.name;
+    }
+    if (!known) {
+      std::cerr << "automodel: unknown command '" << name << "' (commands: " << names << "; see --help)\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,12 +10,10 @@
 //
 //   generate_bench [--shape tinyllama|134m|all] [--dtype f32|bf16|all] [--threads N]
 //                  [--prompt N] [--new N] [--dir SCRATCH]
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -28,12 +26,12 @@
 #include "automodel/core/memory_bandwidth.h"
 #include "automodel/core/thread_pool.h"
 #include "automodel/generation/generate.h"
+#include "automodel/generation/measure.h"
 #include "automodel/hub/checkpoint.h"
 #include "automodel/models/auto_model.h"
 
 using namespace automodel;
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -41,14 +39,6 @@ struct ShapeSpec {
   std::string name;
   InitSizes sizes;
 };
-
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-double peak_rss_gib() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return double(ru.ru_maxrss) / (1024.0 * 1024.0);
-}
 
 // Bytes of weights one decode step reads: every tensor except the input embedding table (one
 // row per token); a tied head reads the table once as the head.
@@ -81,29 +71,13 @@ Result run_one(const fs::path& dir, int prompt_len, int new_tokens) {
   for (auto& v : ids) v = int64_t(3 + rng() % uint64_t(vocab - 3));
   Tensor input = Tensor::from_vector(ids, {1, prompt_len});
 
+  // The measuring itself is the library's (shared with `automodel bench`).
+  const GenerationTiming t = measure_generation(*model, input, new_tokens);
   Result r;
-  // Prefill alone (one forward over the prompt, KV cache filled), measured separately from TTFT:
-  // best of 3 after a warm-up pass that faults the memory-mapped weights in (as llama-bench
-  // reports its repetitions after a warm-up).
-  for (int rep = 0; rep < 4; ++rep) {
-    auto cache = model->new_cache(1, prompt_len + new_tokens);
-    auto t0 = Clock::now();
-    model->forward(input, Tensor(), Tensor(), cache.get(), /*only_last_logits=*/true);
-    if (rep > 0) r.prefill_tps = std::max(r.prefill_tps, prompt_len / seconds_since(t0));
-  }
-  // Full generate(): time to first token, then decode rate over the remaining tokens.
-  std::vector<double> stamps;
-  auto t0 = Clock::now();
-  CallbackStreamer streamer([&](const Tensor& t) {
-    if (t.dim() == 1) stamps.push_back(seconds_since(t0));
-  });
-  GenerateOptions opt;
-  opt.streamer = &streamer;
-  json kwargs = {{"max_new_tokens", new_tokens}, {"min_new_tokens", new_tokens}, {"do_sample", false}};
-  generate(*model, input, Tensor(), kwargs, std::move(opt));
-  if (!stamps.empty()) r.ttft_s = stamps.front();
-  if (stamps.size() > 1) r.decode_tps = double(stamps.size() - 1) / (stamps.back() - stamps.front());
-  r.rss_gib = peak_rss_gib();
+  r.prefill_tps = t.prefill_tokens_per_s;
+  r.ttft_s = t.ttft_s;
+  r.decode_tps = t.decode_tokens_per_s;
+  r.rss_gib = double(t.peak_rss_bytes) / (1024.0 * 1024.0 * 1024.0);
   return r;
 }
 

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -21,17 +22,18 @@ uint64_t peak_rss_bytes() {
   return uint64_t(ru.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
-GenerationTiming measure_generation(CausalLM& model, const Tensor& input_ids, int64_t new_tokens) {
+GenerationTiming measure_generation(CausalLM& model, const Tensor& input_ids, int64_t new_tokens, int prefill_runs) {
   AM_CHECK(input_ids.dim() == 2 && input_ids.size(0) == 1, "measure_generation: input_ids must be [1, prompt_len], found ",
            input_ids.shape().str());
   AM_CHECK(new_tokens >= 1, "measure_generation: new_tokens must be at least 1, found ", new_tokens);
+  AM_CHECK(prefill_runs >= 1, "measure_generation: prefill_runs must be at least 1, found ", prefill_runs);
   GenerationTiming r;
   r.prompt_tokens = input_ids.size(1);
-  {
+  for (int run = 0; run <= prefill_runs; ++run) {  // run 0 is the warm-up
     auto cache = model.new_cache(1, r.prompt_tokens + new_tokens);
     const auto t0 = Clock::now();
     model.forward(input_ids, Tensor(), Tensor(), cache.get(), /*only_last_logits=*/true);
-    r.prefill_tokens_per_s = double(r.prompt_tokens) / seconds_since(t0);
+    if (run > 0) r.prefill_tokens_per_s = std::max(r.prefill_tokens_per_s, double(r.prompt_tokens) / seconds_since(t0));
   }
   std::vector<double> stamps;  // seconds since the call, one per generated token
   const auto t0 = Clock::now();

@@ -20,9 +20,11 @@ struct GenerationTiming {
   uint64_t peak_rss_bytes = 0;     // the process's peak resident set after the run
 };
 
-// Runs on `input_ids` (int64 [1, prompt_len]): a prefill forward alone, then a greedy generate()
-// of exactly `new_tokens` tokens (eos ignored through min_new_tokens).
-GenerationTiming measure_generation(CausalLM& model, const Tensor& input_ids, int64_t new_tokens);
+// Runs on `input_ids` (int64 [1, prompt_len]): a warm-up prefill forward that faults the
+// memory-mapped weights in, the best of `prefill_runs` timed prefill forwards (as llama-bench
+// reports repetitions after a warm-up), then a greedy generate() of exactly `new_tokens` tokens
+// (eos ignored through min_new_tokens).
+GenerationTiming measure_generation(CausalLM& model, const Tensor& input_ids, int64_t new_tokens, int prefill_runs = 3);
 
 // getrusage's ru_maxrss of this process, in bytes.
 uint64_t peak_rss_bytes();
