@@ -314,3 +314,38 @@ TEST(NewHead, OnlyTheHeadMayBeMissing) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- state-dict order against the fixtures ---------------------------------------------------
+
+// named_parameters() must list the names of transformers' model.named_parameters() in its
+// order (what save_pretrained shards by): the train_step goldens of the seq_cls fixtures key
+// their gradient norms by exactly that list.
+TEST(SeqClsFixtures, NamedParametersInTransformersOrder) {
+  AM_REQUIRE_FIXTURES(root);
+  int checked = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(root / "models")) {
+    const auto expected_path = entry.path() / "expected.json";
+    if (!std::filesystem::exists(expected_path)) continue;
+    const json expected = read_json_file(expected_path);
+    if (expected.value("kind", std::string()) != "seq_cls") continue;
+    const std::string name = entry.path().filename().string();
+    FromPretrainedOptions o;
+    o.local_files_only = true;
+    auto model = AutoModelForSequenceClassification::from_pretrained(entry.path().string(), o);
+    EXPECT_TRUE(model->newly_initialized_parameters().empty()) << name;
+    std::vector<std::string> ours;
+    for (const auto& [n, t] : model->named_parameters()) ours.push_back(n);
+    for (const json& c : expected.at("cases")) {
+      if (c.value("kind", std::string()) != "train_step") continue;
+      std::vector<std::string> hf;
+      for (const auto& [n, v] : c.at("grad_norms_before_first_step").items()) hf.push_back(n);
+      EXPECT_EQ(ours, hf) << name << " case " << c.value("name", std::string("?"));
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 0) << "no seq_cls fixture with a train_step case";
+}
+
+}  // namespace
