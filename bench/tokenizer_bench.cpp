@@ -2,9 +2,10 @@
 // Rust `tokenizers` (their native Node binding, @anush008/tokenizers) measured in the same run,
 // on the same tokenizer files and the same corpus, and a check that both give the same ids.
 //
-//   load    Tokenizer::from_file vs Tokenizer.fromFile (median of --load-repeat)
+//   load    Tokenizer::from_file vs Tokenizer.fromFile (median of --load-repeat; wall and CPU time)
 //   single  every document encoded on one thread, no special tokens
-//           (ours: encode() in a loop; HF: encodeBatch with TOKENIZERS_PARALLELISM=false)
+//           (ours: encode() in a loop; HF: encodeBatch with TOKENIZERS_PARALLELISM=false; wall
+//           and CPU time, the latter steadier on a shared machine)
 //   batch   all documents in one batch on all cores (ours: encode_batch on the global
 //           ThreadPool; HF: encodeBatch on its rayon pool)
 //
@@ -38,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +56,14 @@ namespace {
 const fs::path kRepoRoot = fs::path(__FILE__).parent_path().parent_path();
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+// CPU time of the process (user + system): on a shared machine the steadier figure for the
+// one-thread measurements (load counts its worker threads too, as HF's figure would).
+double cpu_ms() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -352,6 +362,7 @@ bool ensure_hf_installed(const fs::path& hf_dir) {
 
 struct Measurement {
   double load_ms = 0, single_ms = 0, batch_ms = 0;
+  double load_cpu_ms = 0, single_cpu_ms = 0;
 };
 
 nlohmann::json run_hf(const fs::path& hf_dir, const fs::path& tokenizer, const fs::path& corpus_file, int load_repeat,
@@ -456,10 +467,10 @@ int main(int argc, char** argv) {
   for (const fs::path& file : files) {
     const std::string name = file.parent_path().filename().string();
     std::printf("\n== %s (%s, %.1f MB)\n", name.c_str(), file.c_str(), double(fs::file_size(file)) / 1e6);
-    std::printf("%5s | %21s | %27s | %27s\n", "round", "load ms (ours / HF)", "single MB/s (ours / HF)",
-                "batch MB/s (ours / HF)");
+    std::printf("%5s | %-29s | %-33s | %s\n", "round", "load ms: wall (cpu) ours / HF", "single MB/s: wall (cpu) ours / HF",
+                "batch MB/s ours / HF");
     std::vector<double> ours_load, hf_load, ours_single, hf_single, ours_batch, hf_batch;
-    std::vector<double> r_load, r_single, r_batch;
+    std::vector<double> r_load, r_single, r_batch, r_load_cpu, r_single_cpu;
     for (int round = 0; round < rounds; ++round) {
       Measurement hf;
       const fs::path ids_file = round == 0 ? tmp / "hf_ids.bin" : fs::path();
@@ -473,23 +484,29 @@ int main(int argc, char** argv) {
         if (r.value("bytes", size_t(0)) != corpus.bytes() || r.value("docs", size_t(0)) != corpus.docs.size())
           std::fprintf(stderr, "tokenizer_bench: HF read %zu documents / %zu bytes, expected %zu / %zu\n",
                        r.value("docs", size_t(0)), r.value("bytes", size_t(0)), corpus.docs.size(), corpus.bytes());
-        hf = {r["load_ms"].get<double>(), r["single_ms"].get<double>(), r["batch_ms"].get<double>()};
+        hf = {r["load_ms"].get<double>(), r["single_ms"].get<double>(), r["batch_ms"].get<double>(),
+              r["load_cpu_ms"].get<double>(), r["single_cpu_ms"].get<double>()};
       }
 
       Measurement ours;
-      std::vector<double> loads;
+      std::vector<double> loads, load_cpus;
       std::optional<Tokenizer> tok;
       for (int i = 0; i < load_repeat; ++i) {
         tok.reset();
         const auto t0 = Clock::now();
+        const double c0 = cpu_ms();
         tok.emplace(Tokenizer::from_file(file));
         loads.push_back(ms_since(t0));
+        load_cpus.push_back(cpu_ms() - c0);
       }
       ours.load_ms = median(loads);
+      ours.load_cpu_ms = median(load_cpus);
       std::vector<std::vector<int32_t>> ids(corpus.docs.size());
       auto t0 = Clock::now();
+      const double c0 = cpu_ms();
       for (size_t d = 0; d < corpus.docs.size(); ++d) ids[d] = tok->encode(corpus.docs[d], false).ids;
       ours.single_ms = ms_since(t0);
+      ours.single_cpu_ms = cpu_ms() - c0;
       t0 = Clock::now();
       const auto batch = tok->encode_batch(corpus.docs, false);
       ours.batch_ms = ms_since(t0);
@@ -525,20 +542,27 @@ int main(int argc, char** argv) {
         r_load.push_back(hf.load_ms / ours.load_ms);
         r_single.push_back(hf.single_ms / ours.single_ms);
         r_batch.push_back(hf.batch_ms / ours.batch_ms);
-        std::printf("%5d | %9.1f / %9.1f | %11.2f / %11.2f | %11.2f / %11.2f\n", round + 1, ours.load_ms, hf.load_ms,
-                    ours_single.back(), hf_single.back(), ours_batch.back(), hf_batch.back());
+        r_load_cpu.push_back(hf.load_cpu_ms / ours.load_cpu_ms);
+        r_single_cpu.push_back(hf.single_cpu_ms / ours.single_cpu_ms);
+        std::printf("%5d | %6.1f (%6.1f) / %6.1f (%6.1f) | %6.2f (%6.2f) / %6.2f (%6.2f) | %6.2f / %6.2f\n", round + 1,
+                    ours.load_ms, ours.load_cpu_ms, hf.load_ms, hf.load_cpu_ms, ours_single.back(),
+                    mb / (ours.single_cpu_ms / 1e3), hf_single.back(), mb / (hf.single_cpu_ms / 1e3), ours_batch.back(),
+                    hf_batch.back());
       } else {
-        std::printf("%5d | %9.1f / %9s | %11.2f / %11s | %11.2f / %11s\n", round + 1, ours.load_ms, "-",
-                    ours_single.back(), "-", ours_batch.back(), "-");
+        std::printf("%5d | %6.1f (%6.1f) | %6.2f (%6.2f) | %6.2f\n", round + 1, ours.load_ms, ours.load_cpu_ms,
+                    ours_single.back(), mb / (ours.single_cpu_ms / 1e3), ours_batch.back());
       }
       std::fflush(stdout);
     }
     std::printf("median | load %.1f ms / %.1f ms | single %.2f / %.2f MB/s | batch %.2f / %.2f MB/s\n",
                 median(ours_load), median(hf_load), median(ours_single), median(hf_single), median(ours_batch),
                 median(hf_batch));
-    if (with_hf)
+    if (with_hf) {
       std::printf("ratio (HF time / ours, median of rounds; > 1 = we are faster): load %.2fx  single %.2fx  batch %.2fx\n",
                   median(r_load), median(r_single), median(r_batch));
+      std::printf("ratio of CPU times (HF / ours, median of rounds): load %.2fx  single %.2fx\n", median(r_load_cpu),
+                  median(r_single_cpu));
+    }
   }
   fs::remove_all(tmp);
   return status;

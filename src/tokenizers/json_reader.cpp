@@ -87,12 +87,17 @@ std::string_view JsonReader::read_string(std::string& out) {
   const size_t start = ++pos_;
   // Fast path: no escape before the closing quote.
   size_t p = start;
-  while (p < s_.size() && s_[p] != '"' && s_[p] != '\\') {
-    if (static_cast<unsigned char>(s_[p]) < 0x20) {
+  while (p < s_.size()) {
+    const auto c = static_cast<unsigned char>(s_[p]);
+    if (c > '\\' || (c >= 0x20 && c != '"' && c != '\\')) {
+      ++p;
+      continue;
+    }
+    if (c < 0x20) {
       pos_ = p;
       error("control character in string");
     }
-    ++p;
+    break;
   }
   if (p >= s_.size()) error("unterminated string");
   if (s_[p] == '"') {

@@ -40,7 +40,13 @@ class JsonReader {
 
  private:
   void skip_ws() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\n' || s_[pos_] == '\r' || s_[pos_] == '\t')) ++pos_;
+    // Pretty-printed files indent every vocab entry and merge; a bit test per byte.
+    constexpr uint64_t kWs = (1ull << ' ') | (1ull << '\n') | (1ull << '\r') | (1ull << '\t');
+    while (pos_ < s_.size()) {
+      const auto c = static_cast<unsigned char>(s_[pos_]);
+      if (c > ' ' || !((kWs >> c) & 1)) break;
+      ++pos_;
+    }
   }
   void skip_string();
   std::string_view s_;
