@@ -2,6 +2,7 @@
 // reader, the small members by nlohmann) and HF's encode / decode orchestration.
 #include "automodel/tokenizers/tokenizer.h"
 
+#include <atomic>
 #include <exception>
 #include <fstream>
 #include <sstream>
@@ -101,16 +102,22 @@ std::vector<AddedToken> parse_added_tokens(const json& j, const std::string& pat
   return out;
 }
 
-// Runs fn(i) for i in [0, n) on the global pool and rethrows the first error.
+// Runs fn(i) for i in [0, n) on the global pool and rethrows the first error. One task per
+// thread, each taking the next item from a shared counter: texts differ widely in length, and a
+// thread that is descheduled (a shared machine) then holds back at most the item it is on,
+// not a static share of the batch.
 template <class Fn>
 void parallel_each(size_t n, Fn&& fn) {
   std::vector<std::exception_ptr> errors(n);
-  ThreadPool::global().parallel_for(static_cast<int64_t>(n), 1, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
+  std::atomic<size_t> next{0};
+  ThreadPool& pool = ThreadPool::global();
+  const auto tasks = static_cast<int64_t>(std::min(n, static_cast<size_t>(pool.num_threads())));
+  pool.parallel_for(tasks, 1, [&](int64_t, int64_t) {
+    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) {
       try {
-        fn(static_cast<size_t>(i));
+        fn(i);
       } catch (...) {
-        errors[static_cast<size_t>(i)] = std::current_exception();
+        errors[i] = std::current_exception();
       }
     }
   });
