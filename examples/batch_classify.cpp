@@ -5,7 +5,6 @@
 //
 //   ./build/examples/batch_classify <classifier folder or Hub id> "great movie" "awful plot"
 #include <automodel/automodel.h>
-#include <automodel/models/sequence_classification.h>
 
 #include <algorithm>
 #include <cmath>
