@@ -51,7 +51,11 @@ int main(int argc, char** argv) {
       for (int64_t k = 0; k < labels; ++k) sum += std::exp(double(row[k] - top));
       const int64_t best = std::max_element(row, row + labels) - row;
       const auto& names = model->id2label();
-      const std::string label = names.count(best) ? names.at(best) : "LABEL_" + std::to_string(best);
+      std::string label = "LABEL_";  // transformers' default name
+      if (names.count(best))
+        label = names.at(best);
+      else
+        label += std::to_string(best);
       if (labels == 1)
         std::printf("%-10s %8.4f  %s\n", "score", double(row[0]), texts[i].c_str());
       else
