@@ -7,6 +7,7 @@
 #include "auto_tokenizer_backend.h"
 #include "automodel/core/error.h"
 #include "automodel/tokenizers/truncation_padding.h"
+#include "models/models.h"
 #include "unicode.h"
 
 namespace automodel::tokenizers {
@@ -93,12 +94,11 @@ class FastBackend final : public TokenizerBackend {
     if (cls == "CLIPTokenizer") {
       // CLIPTokenizerFast wraps decode: text.replace(end_of_word_suffix, " ").strip().
       end_of_word_suffix_ = "</w>";
-      if (tokenizer_json) {
-        json j = read_json_file(*tokenizer_json);
-        if (j.contains("model") && j["model"].is_object() && j["model"].contains("end_of_word_suffix") &&
-            j["model"]["end_of_word_suffix"].is_string())
-          end_of_word_suffix_ = j["model"]["end_of_word_suffix"].get<std::string>();
-      }
+      // The loaded model's suffix (HF reads backend_tokenizer.model.end_of_word_suffix), not a
+      // second parse of tokenizer.json: an ordered_json DOM of its vocab takes seconds.
+      if (tokenizer_json)
+        if (const auto* bpe = dynamic_cast<const BpeModel*>(&tok_.model()); bpe && bpe->options().end_of_word_suffix)
+          end_of_word_suffix_ = *bpe->options().end_of_word_suffix;
       clip_decode_ = true;
     }
   }
