@@ -40,8 +40,11 @@ inline void expect_same_checkpoint(const Checkpoint& a, const Checkpoint& b, con
   std::sort(na.begin(), na.end());
   std::sort(nb.begin(), nb.end());
   EXPECT_EQ(na, nb) << what << ": tensor names differ";
-  for (const auto& name : na)
-    if (b.contains(name)) EXPECT_TRUE(bit_identical(a.tensor(name), b.tensor(name))) << what << ": " << name;
+  for (const auto& name : na) {
+    if (b.contains(name)) {
+      EXPECT_TRUE(bit_identical(a.tensor(name), b.tensor(name))) << what << ": " << name;
+    }
+  }
 }
 
 // Fixture model folders (every subfolder with a config.json), sorted.

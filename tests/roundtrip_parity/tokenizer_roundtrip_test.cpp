@@ -125,8 +125,11 @@ TEST(TokenizerRoundTrip, EveryFamilySavesAndReloadsIdentically) {
     const auto written = original.save_pretrained(out);
     EXPECT_TRUE(fs::exists(out / "tokenizer_config.json"));
     EXPECT_TRUE(fs::exists(out / "special_tokens_map.json"));
-    for (const char* f : {"tokenizer.json", "tokenizer.model", "vocab.json", "merges.txt", "vocab.txt"})
-      if (fs::exists(dir / f)) EXPECT_TRUE(file_bytes(dir / f) == file_bytes(out / f)) << f << " not byte-identical";
+    for (const char* f : {"tokenizer.json", "tokenizer.model", "vocab.json", "merges.txt", "vocab.txt"}) {
+      if (fs::exists(dir / f)) {
+        EXPECT_TRUE(file_bytes(dir / f) == file_bytes(out / f)) << f << " not byte-identical";
+      }
+    }
     const json cfg = read_json_file(out / "tokenizer_config.json");
     EXPECT_TRUE(cfg.contains("tokenizer_class") && cfg.contains("added_tokens_decoder"));
     EXPECT_EQ(cfg.contains("chat_template"), !original.config().chat_templates.empty());
@@ -171,8 +174,11 @@ TEST(TokenizerRoundTrip, LegacyVocabularyFilesGainATokenizerJson) {
     const fs::path out = testing::scratch_dir("legacy-out-" + dir.filename().string());
     original.save_pretrained(out);
     ASSERT_TRUE(fs::exists(out / "tokenizer.json"));
-    for (const char* f : {"vocab.json", "merges.txt", "vocab.txt"})
-      if (fs::exists(legacy / f)) EXPECT_TRUE(file_bytes(legacy / f) == file_bytes(out / f)) << f;
+    for (const char* f : {"vocab.json", "merges.txt", "vocab.txt"}) {
+      if (fs::exists(legacy / f)) {
+        EXPECT_TRUE(file_bytes(legacy / f) == file_bytes(out / f)) << f;
+      }
+    }
     AutoTokenizer reloaded = AutoTokenizer::from_pretrained(out.string());
     std::ifstream in(dir / "cases.jsonl");
     for (std::string line; std::getline(in, line);) {
