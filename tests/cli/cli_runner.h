@@ -27,8 +27,8 @@ inline std::vector<char*> make_argv(std::vector<std::string>& args) {
   return argv;
 }
 
-inline CliResult run_cli(std::vector<std::string> args, const std::string& input = "") {
-  args.insert(args.begin(), cli_path());
+// Runs args[0] with args[1..]; `input` is written to its stdin, then stdin is closed.
+inline CliResult run_program(std::vector<std::string> args, const std::string& input = "") {
   int in[2], out[2], err[2];
   if (pipe(in) || pipe(out) || pipe(err)) return {};
   const pid_t pid = fork();
@@ -69,6 +69,11 @@ inline CliResult run_cli(std::vector<std::string> args, const std::string& input
   waitpid(pid, &status, 0);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+inline CliResult run_cli(std::vector<std::string> args, const std::string& input = "") {
+  args.insert(args.begin(), cli_path());
+  return run_program(std::move(args), input);
 }
 
 }  // namespace automodel::testing
