@@ -10,8 +10,8 @@ include(CMakePackageConfigHelpers)
 add_library(automodel::automodel ALIAS automodel)
 target_include_directories(automodel INTERFACE $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 
-set(automodel_layers automodel_core automodel_hub automodel_jinja automodel_tokenizers automodel_nn
-    automodel_models automodel_generation)
+# The layers are whatever src/CMakeLists.txt links into the automodel interface target.
+get_target_property(automodel_layers automodel INTERFACE_LINK_LIBRARIES)
 # automodel_warnings is only linked privately (compile flags), but a static library's private
 # links travel with it, so it is exported too.
 install(TARGETS automodel ${automodel_layers} automodel_warnings
