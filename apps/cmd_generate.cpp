@@ -2,6 +2,8 @@
 // `model.generate(**tokenizer(prompt))` followed by `decode(new tokens, skip_special_tokens=True)`.
 // The new text streams to stdout as tokens are produced (beam search prints at the end, as HF
 // cannot stream beams either); --json prints one JSON object with the ids and texts instead.
+#include <unistd.h>
+
 #include <iostream>
 #include <iterator>
 
@@ -19,6 +21,7 @@ struct GenerateCmd {
 };
 
 std::string read_stdin() {
+  if (isatty(STDIN_FILENO) == 1) std::cerr << "reading the prompt from stdin (end it with Ctrl-D)\n";
   std::string s((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   return s;
 }

@@ -1,6 +1,8 @@
 // automodel tokenize <model> [text]: what the model's tokenizer makes of a text (ids, tokens,
 // offsets, as transformers' tokenizer(text, return_offsets_mapping=True)); --decode turns ids
 // back into text (tokenizer.decode).
+#include <unistd.h>
+
 #include <iostream>
 #include <iterator>
 
@@ -36,6 +38,7 @@ void run_tokenize(TokenizeCmd& c) {
   LoadedModel m = load_model(c.model, /*with_model=*/false);
   const AutoTokenizer& tok = *m.tokenizer;
   if (c.decode) return run_decode(c, tok);
+  if (!c.text_given && isatty(STDIN_FILENO) == 1) std::cerr << "reading the text from stdin (end it with Ctrl-D)\n";
   if (!c.text_given) c.text = std::string((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
 
   tokenizers::CallOptions o;
