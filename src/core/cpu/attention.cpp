@@ -4,6 +4,7 @@
 // materialised. With bf16/f16 operands the kernel rounds where HF's eager attention stores a
 // reduced-precision tensor (scores after the matmul and after scaling, soft-cap steps, the
 // probabilities after the f32 softmax).
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -56,14 +57,26 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
   const bool qk_accumulates_low = low && D * Tq * Tk < 400;
   const bool pv_accumulates_low = low && Tk * Tq * Dv < 400;
 
+  const bool f32_rows = dt == DType::F32 && D > 0 && k.stride(3) == 1 && k.stride(2) == D;
+
   ThreadPool::global().parallel_for(B * H * Tq, std::max<int64_t>(1, 2048 / std::max<int64_t>(Tk * D, 1)), [&](int64_t r0, int64_t r1) {
     std::vector<float> qrow(static_cast<size_t>(D)), krow(static_cast<size_t>(D)), vrow(static_cast<size_t>(Dv)), scores(static_cast<size_t>(Tk)), acc(static_cast<size_t>(Dv));
     std::vector<char> allowed(static_cast<size_t>(Tk));
+    std::vector<float> dots(f32_rows ? static_cast<size_t>(Tk) : 0);
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t b = r / (H * Tq), h = (r / Tq) % H, i = r % Tq, hk = h / group;
       const int64_t pos = q_offset + i;
       const int64_t qoff = b * q.stride(0) + h * q.stride(1) + i * q.stride(2);
       widen_to_f32(dt, qp + qoff * esz, qrow.data(), D);
+      // f32 keys stored as contiguous rows: all q.k products in one vectorised pass (the
+      // scalar loop below cannot be vectorised without reassociating, and it dominated decode
+      // time of small models). Scores of masked keys are computed and ignored.
+      if (f32_rows) {
+        const int64_t last = opt.causal ? std::min<int64_t>(Tk, pos + 1) : Tk;
+        if (last > 0)
+          dot_rows_f32(qrow.data(), reinterpret_cast<const float*>(kp) + b * k.stride(0) + hk * k.stride(1), D, 0,
+                       last, dots.data());
+      }
       int64_t n_allowed = 0;
       float mx = -INFINITY;
       for (int64_t j = 0; j < Tk; ++j) {
@@ -77,7 +90,9 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
         ++n_allowed;
         const int64_t koff = b * k.stride(0) + hk * k.stride(1) + j * k.stride(2);
         float s = 0;
-        if (dt == DType::F32) {
+        if (f32_rows) {
+          s = dots[size_t(j)];
+        } else if (dt == DType::F32) {
           const float* kr = reinterpret_cast<const float*>(kp) + koff;
           for (int64_t d = 0; d < D; ++d) s += qrow[size_t(d)] * kr[d];
         } else {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "automodel/core/dtype.h"
 
@@ -88,8 +89,69 @@ HWY_INLINE void DotRows(const float* x, const typename Load::T* w, int64_t in, i
 void DotRowsF32(const float* x, const float* w, int64_t in, int64_t r0, int64_t r1, float* y) {
   DotRows<LoadF32>(x, w, in, r0, r1, y);
 }
+// bf16 rows: a bf16 value is the upper half of an f32, so one full-width u32 load of 2N weights
+// gives the N even-indexed ones (shift left by 16) and the N odd-indexed ones (mask the low
+// half) without a lane-crossing promote, and each load takes a whole cache line. The
+// activation is split into its even and odd elements once per call to match. Two rows per pass.
+// (The promote-based DotRows<LoadBF16> read only about 60% of the bytes per second that the f32
+// kernel reads on a 768-wide model.)
 void DotRowsBF16(const float* x, const uint16_t* w, int64_t in, int64_t r0, int64_t r1, float* y) {
-  DotRows<LoadBF16>(x, w, in, r0, r1, y);
+  const DF df;
+  const hn::RebindToUnsigned<DF> du;
+  const int64_t N = int64_t(hn::Lanes(df));
+  const int64_t vec_end = in - in % (2 * N);
+  if (vec_end == 0) {
+    DotRows<LoadBF16>(x, w, in, r0, r1, y);
+    return;
+  }
+  thread_local std::vector<float> split;
+  split.resize(size_t(vec_end));
+  float* xe = split.data();
+  float* xo = xe + vec_end / 2;
+  for (int64_t i = 0; i < vec_end / 2; ++i) {
+    xe[i] = x[2 * i];
+    xo[i] = x[2 * i + 1];
+  }
+  const auto hi_mask = hn::Set(du, 0xFFFF0000u);
+  auto dot_tail = [&](const uint16_t* wr) {
+    float s = 0;
+    for (int64_t i = vec_end; i < in; ++i) s += x[i] * bf16_to_f32(wr[i]);
+    return s;
+  };
+  int64_t r = r0;
+  for (; r + 2 <= r1; r += 2) {
+    const uint16_t* w0 = w + r * in;
+    const uint16_t* w1 = w0 + in;
+    auto a0e = hn::Zero(df), a0o = hn::Zero(df), a1e = hn::Zero(df), a1o = hn::Zero(df);
+    // The next pair of rows, requested while this one streams: one core alone does not keep
+    // enough reads in flight to reach its share of the bandwidth otherwise.
+    const bool prefetch = r + 4 <= r1;
+    for (int64_t i = 0, h = 0; i < vec_end; i += 2 * N, h += N) {
+      if (prefetch) {
+        __builtin_prefetch(w0 + 2 * in + i);
+        __builtin_prefetch(w0 + 3 * in + i);
+      }
+      const auto ve = hn::LoadU(df, xe + h), vo = hn::LoadU(df, xo + h);
+      const auto p0 = hn::LoadU(du, reinterpret_cast<const uint32_t*>(w0 + i));
+      const auto p1 = hn::LoadU(du, reinterpret_cast<const uint32_t*>(w1 + i));
+      a0e = hn::MulAdd(ve, hn::BitCast(df, hn::ShiftLeft<16>(p0)), a0e);
+      a0o = hn::MulAdd(vo, hn::BitCast(df, hn::And(p0, hi_mask)), a0o);
+      a1e = hn::MulAdd(ve, hn::BitCast(df, hn::ShiftLeft<16>(p1)), a1e);
+      a1o = hn::MulAdd(vo, hn::BitCast(df, hn::And(p1, hi_mask)), a1o);
+    }
+    y[r - r0] = hn::GetLane(hn::SumOfLanes(df, hn::Add(a0e, a0o))) + dot_tail(w0);
+    y[r - r0 + 1] = hn::GetLane(hn::SumOfLanes(df, hn::Add(a1e, a1o))) + dot_tail(w1);
+  }
+  for (; r < r1; ++r) {
+    const uint16_t* w0 = w + r * in;
+    auto a0e = hn::Zero(df), a0o = hn::Zero(df);
+    for (int64_t i = 0, h = 0; i < vec_end; i += 2 * N, h += N) {
+      const auto p0 = hn::LoadU(du, reinterpret_cast<const uint32_t*>(w0 + i));
+      a0e = hn::MulAdd(hn::LoadU(df, xe + h), hn::BitCast(df, hn::ShiftLeft<16>(p0)), a0e);
+      a0o = hn::MulAdd(hn::LoadU(df, xo + h), hn::BitCast(df, hn::And(p0, hi_mask)), a0o);
+    }
+    y[r - r0] = hn::GetLane(hn::SumOfLanes(df, hn::Add(a0e, a0o))) + dot_tail(w0);
+  }
 }
 void DotRowsF16(const float* x, const uint16_t* w, int64_t in, int64_t r0, int64_t r1, float* y) {
   DotRows<LoadF16>(x, w, in, r0, r1, y);
