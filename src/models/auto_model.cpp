@@ -36,8 +36,12 @@ const Family& find_family(const json& config, const std::string& what) {
     if (f.model_type == model_type && (arch.empty() || arch.find("ForCausalLM") != std::string::npos ||
                                        arch.find("LMHeadModel") != std::string::npos))
       return f;
+  // A classifier checkpoint is a common mix-up: say which Auto class loads it.
+  const std::string hint = arch.find("ForSequenceClassification") != std::string::npos
+                               ? " (a sequence-classification checkpoint: load it with AutoModelForSequenceClassification)"
+                               : "";
   fail(what, ": unsupported architecture '", arch.empty() ? std::string("(none)") : arch, "' (model_type '", model_type,
-       "'); supported causal-LM architectures: ", join(AutoModelForCausalLM::supported_architectures()));
+       "')", hint, "; supported causal-LM architectures: ", join(AutoModelForCausalLM::supported_architectures()));
 }
 
 }  // namespace

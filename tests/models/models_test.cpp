@@ -89,6 +89,21 @@ TEST(Registry, UnknownArchitectureListsSupported) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Registry, ClassifierCheckpointPointsToItsAutoClass) {
+  const auto dir = automodel::testing::scratch_dir("seqcls_as_lm");
+  write_json_file(dir / "config.json",
+                  json{{"architectures", json::array({"LlamaForSequenceClassification"})}, {"model_type", "llama"}});
+  try {
+    AutoModelForCausalLM::from_pretrained(dir.string());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("LlamaForSequenceClassification"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("load it with AutoModelForSequenceClassification"), std::string::npos) << msg;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Init, GemmaNormsStartAtZeroLlamaAtOne) {
   const auto dir = automodel::testing::scratch_dir("init_norms");
   write_random_causal_lm(default_causal_lm_config("gemma", {16, 1, 2, 1, 32, 50, 32}), dir / "g", 1);
