@@ -17,17 +17,8 @@ using models::Family;
 
 namespace {
 
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
 const Family& find_family(const json& config, const std::string& what) {
-  std::string arch;
-  if (config.contains("architectures") && config["architectures"].is_array() && !config["architectures"].empty() &&
-      config["architectures"][0].is_string())
-    arch = config["architectures"][0].get<std::string>();
+  const std::string arch = models::config_architecture(config);
   for (const Family& f : families())
     for (const auto& a : f.architectures)
       if (a == arch) return f;
@@ -41,7 +32,7 @@ const Family& find_family(const json& config, const std::string& what) {
                                ? " (a sequence-classification checkpoint: load it with AutoModelForSequenceClassification)"
                                : "";
   fail(what, ": unsupported architecture '", arch.empty() ? std::string("(none)") : arch, "' (model_type '", model_type,
-       "')", hint, "; supported causal-LM architectures: ", join(AutoModelForCausalLM::supported_architectures()));
+       "')", hint, "; supported causal-LM architectures: ", models::join_names(AutoModelForCausalLM::supported_architectures()));
 }
 
 }  // namespace
@@ -95,7 +86,7 @@ json default_causal_lm_config(const std::string& model_type, const InitSizes& si
       c["transformers_version"] = "4.47.1";
       return c;
     }
-  fail("unknown model_type '", model_type, "' (supported: ", join(AutoModelForCausalLM::supported_model_types()), ")");
+  fail("unknown model_type '", model_type, "' (supported: ", models::join_names(AutoModelForCausalLM::supported_model_types()), ")");
 }
 
 int64_t write_random_causal_lm(const json& config, const fs::path& dir, uint64_t seed, DType dtype) {

@@ -31,4 +31,17 @@ DType resolve_compute_dtype(const std::string& option, const json& config, const
   return *d;
 }
 
+std::string config_architecture(const json& config) {
+  if (config.contains("architectures") && config["architectures"].is_array() && !config["architectures"].empty() &&
+      config["architectures"][0].is_string())
+    return config["architectures"][0].get<std::string>();
+  return "";
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& x : names) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
 }  // namespace automodel::models

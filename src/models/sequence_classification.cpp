@@ -125,17 +125,8 @@ const std::vector<SeqClsFamily>& seq_cls_families() {
 
 namespace {
 
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
 const SeqClsFamily& find_seq_cls_family(const json& config, const std::string& what) {
-  std::string arch;
-  if (config.contains("architectures") && config["architectures"].is_array() && !config["architectures"].empty() &&
-      config["architectures"][0].is_string())
-    arch = config["architectures"][0].get<std::string>();
+  const std::string arch = models::config_architecture(config);
   for (const SeqClsFamily& f : seq_cls_families())
     if (f.architecture == arch) return f;
   // Like transformers' AutoModelForSequenceClassification, the config's model_type picks the
@@ -145,7 +136,7 @@ const SeqClsFamily& find_seq_cls_family(const json& config, const std::string& w
     if (f.model_type == model_type) return f;
   fail(what, ": unsupported architecture '", arch.empty() ? std::string("(none)") : arch, "' (model_type '",
        model_type, "') for sequence classification; supported: ",
-       join(AutoModelForSequenceClassification::supported_architectures()));
+       models::join_names(AutoModelForSequenceClassification::supported_architectures()));
 }
 
 }  // namespace
