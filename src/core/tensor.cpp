@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "automodel/core/autograd.h"
 #include "cpu/convert.h"
 #include "cpu/copy.h"
 
@@ -170,7 +171,44 @@ Tensor Tensor::make_view(const Shape& shape, const Strides& strides, int64_t off
   impl->shape = shape;
   impl->strides = strides;
   impl->offset = offset;
-  return Tensor(std::move(impl));
+  Tensor out(std::move(impl));
+  if (autograd::needs_grad({this})) record_view_backward(out);
+  return out;
+}
+
+// The gradient of a view is scattered back through the storage geometry: the view's gradient
+// is written into a zeroed buffer laid out like the base's storage span, and read back with
+// the base's geometry. This covers every view (reshape, permute, narrow, slice, select,
+// squeeze) with one rule; expand, whose elements alias, reduces with sum_to instead.
+void Tensor::record_view_backward(Tensor& out) const {
+  const Tensor base = *this;
+  const bool is_expand = [&] {
+    for (int i = 0; i < out.dim(); ++i)
+      if (out.stride(i) == 0 && out.size(i) > 1) return true;
+    return false;
+  }();
+  if (is_expand) {
+    autograd::record(out, "expand", {base}, [shape = base.shape()](const Tensor& g) {
+      Tensor r = autograd::sum_to(g, shape);
+      return std::vector<Tensor>{r};
+    });
+    return;
+  }
+  for (int i = 0; i < base.dim(); ++i)
+    AM_CHECK(!(base.stride(i) == 0 && base.size(i) > 1), "autograd: a view of an expanded tensor ", base.str(),
+             " cannot be differentiated; make it contiguous first");
+  autograd::record(out, "view", {base},
+                   [bs = base.shape(), bst = base.strides(), bo = base.offset(), vs = out.shape(), vst = out.strides(),
+                    vo = out.offset()](const Tensor& g) {
+                     int64_t lo, hi;
+                     addressed_range(bs, bst, lo, hi);
+                     const int64_t start = bo + lo, span = hi - lo + 1;
+                     Tensor buffer = Tensor::zeros({std::max<int64_t>(span, 1)}, DType::F32);
+                     Tensor as_view = Tensor::from_storage(buffer.storage(), DType::F32, vs, vst, vo - start);
+                     cpu::copy(as_view, g);
+                     Tensor as_base = Tensor::from_storage(buffer.storage(), DType::F32, bs, bst, bo - start);
+                     return std::vector<Tensor>{as_base.contiguous()};
+                   });
 }
 
 namespace {
@@ -362,6 +400,7 @@ Tensor Tensor::contiguous() const {
 Tensor Tensor::clone() const {
   Tensor out = empty(shape(), dtype(), device());
   out.copy_from(*this);
+  if (autograd::needs_grad({this})) record_copy_backward(out, "clone");
   return out;
 }
 
@@ -369,7 +408,22 @@ Tensor Tensor::to(DType dt) const {
   if (dt == dtype()) return *this;
   Tensor out = empty(shape(), dt, device());
   out.copy_from(*this);
+  if (autograd::needs_grad({this})) record_copy_backward(out, "to");
   return out;
+}
+
+// Copies and dtype casts pass the (float32) gradient through unchanged.
+void Tensor::record_copy_backward(Tensor& out, const char* op) const {
+  autograd::record(out, op, {*this}, [](const Tensor& g) { return std::vector<Tensor>{g}; });
+}
+
+void Tensor::replace_data(const Tensor& src) {
+  AM_CHECK(src.shape() == shape(), "replace_data: ", src.shape().str(), " for a tensor of shape ", shape().str());
+  Impl& me = impl();
+  me.storage = src.storage();
+  me.dtype = src.dtype();
+  me.strides = src.strides();
+  me.offset = src.offset();
 }
 
 Tensor Tensor::to(Device dev) const {

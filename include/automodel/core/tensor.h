@@ -97,6 +97,10 @@ class Tensor {
   bool same(const Tensor& o) const { return impl_ == o.impl_; }
   const std::shared_ptr<AutogradMeta>& autograd_meta() const { return impl().autograd; }
   void set_autograd_meta(std::shared_ptr<AutogradMeta> m) { impl().autograd = std::move(m); }
+  // Points this handle (and every copy of it) at src's storage, dtype and layout, keeping the
+  // autograd slot: torch's `param.data = src`. Used to give a parameter loaded from a read-only
+  // mapped file an owned, writable copy before training.
+  void replace_data(const Tensor& src);
 
   int wrap_dim(int d) const;  // negative dims count from the end; throws when out of range
 
@@ -111,6 +115,8 @@ class Tensor {
   };
   explicit Tensor(std::shared_ptr<Impl> i) : impl_(std::move(i)) {}
   Tensor make_view(const Shape& shape, const Strides& strides, int64_t offset) const;
+  void record_view_backward(Tensor& out) const;
+  void record_copy_backward(Tensor& out, const char* op) const;
   const Impl& impl() const;
   Impl& impl();
   void check_dtype(DType want) const;
