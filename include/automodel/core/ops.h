@@ -69,8 +69,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 Tensor matmul(const Tensor& a, const Tensor& b);
 
 // ---- indexing / shape -------------------------------------------------------------------
-// Rows of weight [vocab, dim] for int ids of any shape -> [..., dim] in out_dtype.
-Tensor embedding(const Tensor& weight, const Tensor& ids, DType out_dtype);
+// Rows of weight [vocab, dim] for int ids of any shape -> [..., dim] in out_dtype. Like
+// nn.Embedding(padding_idx=...), the row `padding_idx` (if >= 0) receives no gradient.
+Tensor embedding(const Tensor& weight, const Tensor& ids, DType out_dtype, int64_t padding_idx = -1);
 Tensor cat(const std::vector<Tensor>& tensors, int dim);
 // Rows `index` (int64 [n]) of x along dim 0.
 Tensor index_select0(const Tensor& x, const std::vector<int64_t>& index);
@@ -108,6 +109,18 @@ struct AttentionOptions {
 // among H/Hkv query heads). Softmax in f32. A query row with no allowed key gets the mean of
 // all values, which is what HF's eager attention produces with its finfo.min masks (no NaN).
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& opt);
+
+// ---- losses --------------------------------------------------------------------------------
+// Sum over rows of -log softmax(logits)[label], rows whose label == ignore_index skipped (HF's
+// cross-entropy with reduction="sum"; divide by the number of counted rows for "mean").
+// logits [N, V] floating (computed in f32), labels [N] integer. Returns a float32 scalar.
+Tensor cross_entropy_sum(const Tensor& logits, const Tensor& labels, int64_t ignore_index = -100);
+// The same loss of logits = softcap(hidden @ weight^T) computed in chunks of rows so the full
+// [N, V] logits never exist (forward keeps one log-sum-exp per row; backward recomputes each
+// chunk). hidden [N, H], weight [V, H] (any floating dtype), softcap > 0 applies
+// softcap * tanh(logits / softcap) (Gemma2's final_logit_softcapping).
+Tensor linear_cross_entropy_sum(const Tensor& hidden, const Tensor& weight, const Tensor& labels,
+                                int64_t ignore_index = -100, double softcap = 0.0);
 
 // ---- in-place (not differentiable) -------------------------------------------------------
 // dst[..., offset:offset+n, :] = src along dim 2 of a [B, H, capacity, D] cache buffer.

@@ -1,5 +1,6 @@
 // scaled_dot_product_attention: validation and dispatch (kernel in src/core/cpu/attention.cpp).
 #include "../cpu/kernels.h"
+#include "automodel/core/autograd.h"
 #include "op_common.h"
 
 namespace automodel::ops {
@@ -42,7 +43,25 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   op_device(op, {&q, &k, &v, &opt.key_padding_mask, &opt.attn_mask});
   // Kernels need the last dim contiguous; the cache's [B, H, capacity, D] views qualify.
   auto last_contig = [](const Tensor& t) { return t.stride(3) == 1 ? t : t.contiguous(); };
-  return cpu::attention(q.contiguous(), last_contig(k), last_contig(v), opt, mask);
+  const bool track = autograd::needs_grad({&q, &k, &v});
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = cpu::attention(q.contiguous(), last_contig(k), last_contig(v), opt, mask);
+  }
+  if (track) {
+    AM_CHECK(!opt.attn_mask.defined() || !autograd::requires_grad(opt.attn_mask), op,
+             ": gradients with respect to attn_mask are not supported");
+    // The backward recomputes the probabilities (nothing of size Tq x Tk is kept).
+    autograd::record(y, op, {q, k, v},
+                     [sq = autograd::detach(q), sk = autograd::detach(k), sv = autograd::detach(v), opt,
+                      mask](const Tensor& g) {
+                       auto [dq, dk, dv] = cpu::attention_backward(sq, sk, sv, opt, mask.defined() ? mask.contiguous() : mask,
+                                                                   g.contiguous());
+                       return std::vector<Tensor>{dq, dk, dv};
+                     });
+  }
+  return y;
 }
 
 }  // namespace automodel::ops

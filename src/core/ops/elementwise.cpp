@@ -2,6 +2,7 @@
 #include <map>
 
 #include "../cpu/kernels.h"
+#include "automodel/core/autograd.h"
 #include "op_common.h"
 
 namespace automodel::ops {
@@ -10,10 +11,29 @@ using namespace detail;
 
 namespace {
 
+// Which saved tensor a unary op's gradient formula reads.
+bool backward_reads_output(cpu::UnaryKind k) { return k == cpu::UnaryKind::kExp || k == cpu::UnaryKind::kTanh; }
+bool backward_reads_input(cpu::UnaryKind k) {
+  return k == cpu::UnaryKind::kSilu || k == cpu::UnaryKind::kGelu || k == cpu::UnaryKind::kGeluTanh ||
+         k == cpu::UnaryKind::kRelu || k == cpu::UnaryKind::kClamp;
+}
+
 Tensor unary_op(const char* name, cpu::UnaryKind kind, const Tensor& x, double p0 = 0, double p1 = 0) {
   check_float(name, "x", x);
   op_device(name, {&x});
-  return cpu::unary(kind, x.contiguous(), p0, p1);
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = cpu::unary(kind, x.contiguous(), p0, p1);
+  }
+  if (autograd::needs_grad({&x})) {
+    const Tensor saved_x = backward_reads_input(kind) ? autograd::detach(x) : Tensor();
+    const Tensor saved_y = backward_reads_output(kind) ? autograd::detach(y) : Tensor();
+    autograd::record(y, name, {x}, [kind, saved_x, saved_y, p0, p1](const Tensor& g) {
+      return std::vector<Tensor>{cpu::unary_backward(kind, saved_x, saved_y, g, p0, p1)};
+    });
+  }
+  return y;
 }
 
 Tensor binary_op(const char* name, cpu::BinaryKind kind, const Tensor& a, const Tensor& b) {
@@ -22,7 +42,41 @@ Tensor binary_op(const char* name, cpu::BinaryKind kind, const Tensor& a, const 
   op_device(name, {&a, &b});
   const Shape shape = broadcast_shapes(name, a.shape(), b.shape());
   const DType dt = promote(a.dtype(), b.dtype());
-  return cpu::binary(kind, expand_to(a.to(dt), shape), expand_to(b.to(dt), shape));
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = cpu::binary(kind, expand_to(a.to(dt), shape), expand_to(b.to(dt), shape));
+  }
+  if (autograd::needs_grad({&a, &b})) {
+    const bool ga = autograd::requires_grad(a), gb = autograd::requires_grad(b);
+    const Tensor sa = kind == cpu::BinaryKind::kMul || kind == cpu::BinaryKind::kDiv ? autograd::detach(a) : Tensor();
+    const Tensor sb = kind == cpu::BinaryKind::kMul || kind == cpu::BinaryKind::kDiv ? autograd::detach(b) : Tensor();
+    autograd::record(y, name, {a, b}, [kind, ga, gb, sa, sb, as = a.shape(), bs = b.shape()](const Tensor& g) {
+      Tensor da, db;
+      switch (kind) {
+        case cpu::BinaryKind::kAdd:
+          if (ga) da = autograd::sum_to(g, as);
+          if (gb) db = autograd::sum_to(g, bs);
+          break;
+        case cpu::BinaryKind::kSub:
+          if (ga) da = autograd::sum_to(g, as);
+          if (gb) db = autograd::sum_to(neg(g), bs);
+          break;
+        case cpu::BinaryKind::kMul:
+          if (ga) da = autograd::sum_to(mul(g, cast(sb, DType::F32)), as);
+          if (gb) db = autograd::sum_to(mul(g, cast(sa, DType::F32)), bs);
+          break;
+        case cpu::BinaryKind::kDiv: {
+          const Tensor bf = cast(sb, DType::F32);
+          if (ga) da = autograd::sum_to(div(g, bf), as);
+          if (gb) db = autograd::sum_to(neg(div(mul(g, cast(sa, DType::F32)), mul(bf, bf))), bs);
+          break;
+        }
+      }
+      return std::vector<Tensor>{da, db};
+    });
+  }
+  return y;
 }
 
 }  // namespace
@@ -76,7 +130,22 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   op_device("where", {&cond, &a, &b});
   const DType dt = promote(a.dtype(), b.dtype());
   const Shape shape = broadcast_shapes("where", broadcast_shapes("where", cond.shape(), a.shape()), b.shape());
-  return cpu::where(expand_to(cond, shape), expand_to(a.to(dt), shape), expand_to(b.to(dt), shape));
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = cpu::where(expand_to(cond, shape), expand_to(a.to(dt), shape), expand_to(b.to(dt), shape));
+  }
+  if (autograd::needs_grad({&a, &b})) {
+    const bool ga = autograd::requires_grad(a), gb = autograd::requires_grad(b);
+    autograd::record(y, "where", {a, b}, [cond, ga, gb, as = a.shape(), bs = b.shape()](const Tensor& g) {
+      const Tensor zero = Tensor::zeros({}, DType::F32);
+      Tensor da, db;
+      if (ga) da = autograd::sum_to(where(cond, g, zero), as);
+      if (gb) db = autograd::sum_to(where(cond, zero, g), bs);
+      return std::vector<Tensor>{da, db};
+    });
+  }
+  return y;
 }
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
@@ -91,6 +160,7 @@ Tensor cast(const Tensor& x, DType dtype) {
   check_defined("cast", "x", x);
   op_device("cast", {&x});
   AM_CHECK(dtype_info(dtype).computable, "cast: cannot produce dtype ", dtype_name(dtype));
+  // Tensor::to and contiguous record their own (pass-through) gradient.
   return x.to(dtype).contiguous();
 }
 

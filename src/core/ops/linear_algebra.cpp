@@ -1,5 +1,6 @@
 // linear and matmul: validation and dispatch (kernels in src/core/cpu/gemm.cpp).
 #include "../cpu/kernels.h"
+#include "automodel/core/autograd.h"
 #include "op_common.h"
 
 namespace automodel::ops {
@@ -21,8 +22,24 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   op_device("linear", {&x, &weight, &bias});
   Shape out_shape = x.shape();
   out_shape[out_shape.size() - 1] = weight.size(0);
-  Tensor y = cpu::linear(x.contiguous(), weight.contiguous(), bias.defined() ? bias.contiguous() : Tensor());
-  return y.view(out_shape);
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = cpu::linear(x.contiguous(), weight.contiguous(), bias.defined() ? bias.contiguous() : Tensor()).view(out_shape);
+  }
+  if (autograd::needs_grad({&x, &weight, &bias})) {
+    const bool gx = autograd::requires_grad(x), gw = autograd::requires_grad(weight),
+               gb = bias.defined() && autograd::requires_grad(bias);
+    // Saved without their graphs: x only when dW is needed, the weight only when dx is.
+    const Tensor sx = gw ? autograd::detach(x) : Tensor();
+    const Tensor sw = autograd::detach(weight);
+    autograd::record(y, "linear", {x, weight, bias}, [gx, gw, gb, sx, sw, xs = x.shape()](const Tensor& g) {
+      auto [dx, dw, db] = cpu::linear_backward(sx.defined() ? sx.contiguous() : Tensor(), sw.contiguous(), gb,
+                                               g.contiguous(), gx, gw);
+      return std::vector<Tensor>{gx ? dx.view(xs) : Tensor(), dw, db};
+    });
+  }
+  return y;
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
@@ -46,12 +63,25 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   sb.push_back(n);
   const DType dt = promote(a.dtype(), b.dtype());
   const int64_t nb = batch.numel();
+  const bool track = autograd::needs_grad({&a, &b});
+  NoGradGuard no_grad_forward;
   Tensor a3 = expand_to(a.to(dt), sa).contiguous().view({nb, m, k});
   Tensor b3 = expand_to(b.to(dt), sb).contiguous().view({nb, k, n});
   Shape out = batch;
   out.push_back(m);
   out.push_back(n);
-  return cpu::bmm(a3, b3).view(out);
+  Tensor y = cpu::bmm(a3, b3).view(out);
+  if (track) {
+    const bool ga = autograd::requires_grad(a), gb = autograd::requires_grad(b);
+    const Tensor sa = autograd::detach(a), sb = autograd::detach(b);
+    autograd::record(y, "matmul", {a, b}, [ga, gb, sa, sb](const Tensor& g) {
+      Tensor da, db;
+      if (ga) da = autograd::sum_to(matmul(g, cast(sb, DType::F32).transpose(-1, -2)), sa.shape());
+      if (gb) db = autograd::sum_to(matmul(cast(sa, DType::F32).transpose(-1, -2), g), sb.shape());
+      return std::vector<Tensor>{da, db};
+    });
+  }
+  return y;
 }
 
 }  // namespace automodel::ops
