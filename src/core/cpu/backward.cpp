@@ -235,7 +235,8 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(const Tensor& x, const Te
 
 std::tuple<Tensor, Tensor, Tensor> linear_backward(const Tensor& x, const Tensor& w, bool has_bias, const Tensor& g,
                                                    bool need_dx, bool need_dw) {
-  const int64_t in = w.size(1), out = w.size(0), n = in ? x.numel() / in : 0;
+  // Rows from the gradient: x is not saved (undefined) when the weight needs no gradient.
+  const int64_t in = w.size(1), out = w.size(0), n = out ? g.numel() / out : 0;
   const Tensor gf = f32c(g);
   const float* gp = gf.data<float>();
   Tensor dx, dw, db;
