@@ -35,6 +35,11 @@ const Family& find_family(const json& config, const std::string& what) {
        "')", hint, "; supported causal-LM architectures: ", models::join_names(AutoModelForCausalLM::supported_architectures()));
 }
 
+std::string lora_targets_text(const nn::LoraConfig& c) {
+  if (c.target_regex) return "\"" + *c.target_regex + "\"";
+  return "[" + models::join_names(c.target_modules) + "]";
+}
+
 }  // namespace
 
 std::vector<std::string> AutoModelForCausalLM::supported_architectures() {
@@ -60,6 +65,13 @@ std::unique_ptr<CausalLM> AutoModelForCausalLM::from_config(const json& config, 
   auto lm = std::make_unique<models::DecoderLM>(std::move(m), config, generation_config);
   // What the store handed out is the model's state dict (HF names, order and layout).
   lm->set_parameters(architecture, compute_dtype, vb.store().named_parameters());
+  if (const auto& lora = vb.store().lora()) {
+    // PEFT refuses a config that adapts nothing; so do we, naming what was looked for.
+    AM_CHECK(!lora->modules().empty(), what, ": LoRA target_modules ", lora_targets_text(lora->config()),
+             " match none of the model's linear modules (", lora->linear_names().size(), " linear modules, e.g. ",
+             lora->linear_names().empty() ? std::string("none") : lora->linear_names().front(), ")");
+    lm->set_lora(lora);
+  }
   return lm;
 }
 
@@ -75,6 +87,11 @@ std::unique_ptr<CausalLM> AutoModelForCausalLM::from_pretrained(const std::strin
   auto store = ParameterStore::open_checkpoint(folder);
   const DType compute = models::resolve_compute_dtype(options.torch_dtype, config, *store);
   store->set_target_dtype(compute);
+  if (options.lora) {
+    auto lora = std::make_shared<nn::LoraAdapters>(*options.lora);
+    lora->set_base_model_name_or_path(id_or_path);
+    store->set_lora(std::move(lora));
+  }
   return from_config(config, VarBuilder(store), compute, generation_config, config_path.string());
 }
 

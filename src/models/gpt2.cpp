@@ -18,7 +18,9 @@ nn::Linear load_conv1d(const VarBuilder& vb, int64_t in, int64_t out, double std
   nn::Linear l;
   const Tensor stored = vb.get("weight", {in, out}, ParamInit::normal(std));  // [in, out]
   l.weight = stored.transpose(0, 1).contiguous();                             // [out, in]
+  l.weight_in_out = stored;  // what training differentiates and updates (see nn::Linear)
   l.bias = vb.get("bias", {out}, ParamInit::zeros());
+  nn::attach_lora(vb, l, in, out, stored, /*fan_in_fan_out=*/true);  // PEFT's Conv1D LoRA
   return l;
 }
 

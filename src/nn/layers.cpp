@@ -1,12 +1,20 @@
 #include "automodel/nn/layers.h"
 
+#include "automodel/core/autograd.h"
+
 namespace automodel::nn {
 
 Linear Linear::load(const VarBuilder& vb, int64_t in, int64_t out, bool with_bias, double init_std) {
   Linear l;
   l.weight = vb.get("weight", {out, in}, ParamInit::normal(init_std));
   if (with_bias) l.bias = vb.get("bias", {out}, ParamInit::zeros());
+  attach_lora(vb, l, in, out, l.weight, /*fan_in_fan_out=*/false);
   return l;
+}
+
+Tensor Linear::effective_weight() const {
+  if (weight_in_out.defined() && autograd::requires_grad(weight_in_out)) return weight_in_out.transpose(0, 1);
+  return weight;
 }
 
 Embedding Embedding::load(const VarBuilder& vb, int64_t num, int64_t dim, double init_std, int64_t padding_idx) {
@@ -17,6 +25,7 @@ Embedding Embedding::load(const VarBuilder& vb, int64_t num, int64_t dim, double
     Tensor row = e.weight.select(0, padding_idx);  // HF zeroes the padding row at init
     row.copy_from(Tensor::zeros({dim}, e.weight.dtype()));
   }
+  if (padding_idx >= 0 && padding_idx < num) e.padding_idx = padding_idx;
   return e;
 }
 

@@ -11,6 +11,7 @@
 
 #include "automodel/core/device.h"
 #include "automodel/models/causal_lm.h"
+#include "automodel/nn/lora.h"
 
 namespace automodel {
 
@@ -25,6 +26,9 @@ struct FromPretrainedOptions {
   std::string device = "cpu";
   std::string revision = "main";
   bool local_files_only = false;
+  // PEFT's get_peft_model at load time: every targeted linear gets a fresh LoRA adapter
+  // (CausalLM::lora()); base parameters are left as loaded (nothing requires grad).
+  std::optional<nn::LoraConfig> lora;
 };
 
 class AutoModelForCausalLM {

@@ -18,6 +18,10 @@
 
 namespace automodel {
 
+namespace nn {
+class LoraAdapters;
+}
+
 // Per-layer key/value storage. Implementations preallocate capacity and grow geometrically, so
 // decoding one token never re-allocates per step.
 class KVCache {
@@ -36,6 +40,9 @@ struct CausalLMOutput {
   Tensor logits;  // [batch, new_tokens, vocab] float32 (or [batch, 1, vocab] when only_last)
 };
 
+// Labels that loss_sum counts: entries of labels[:, 1:] other than -100.
+int64_t count_loss_tokens(const Tensor& labels);
+
 class CausalLM {
  public:
   virtual ~CausalLM() = default;
@@ -48,6 +55,15 @@ class CausalLM {
                                  KVCache* cache, bool only_last_logits = false) = 0;
 
   virtual std::unique_ptr<KVCache> new_cache(int64_t batch, int64_t expected_length) const = 0;
+
+  // Training forward, HF's `model(input_ids, attention_mask=..., labels=labels).loss` before
+  // its division: the SUM of token cross-entropies of labels[:, 1:] against the logits of
+  // positions [:, :-1] (labels equal to -100 are ignored), in float32. The LM head and the
+  // loss run fused in chunks (ops::linear_cross_entropy_sum), so [tokens, vocab] logits never
+  // exist. Divide by count_loss_tokens(labels) for HF's mean, or by the count over all
+  // micro-batches of a step for gradient accumulation (HF's num_items_in_batch).
+  virtual Tensor loss_sum(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& labels,
+                          const Tensor& position_ids = Tensor()) = 0;
 
   // The parsed config.json and generation_config.json (null JSON when the file is absent).
   virtual const json& config_json() const = 0;
@@ -72,10 +88,16 @@ class CausalLM {
   // into `dir`, atomically (see hub/save_pretrained.h). Defined in automodel_models.
   SavedModel save_pretrained(const std::filesystem::path& dir, const SaveOptions& options = {}) const;
 
+  // The LoRA adapters attached while loading (FromPretrainedOptions::lora; models/lora.h saves,
+  // loads and merges them); null when the model has none.
+  const std::shared_ptr<nn::LoraAdapters>& lora() const { return lora_; }
+  void set_lora(std::shared_ptr<nn::LoraAdapters> lora) { lora_ = std::move(lora); }
+
  private:
   std::string architecture_;
   DType dtype_ = DType::F32;
   NamedTensors parameters_;
+  std::shared_ptr<nn::LoraAdapters> lora_;
 };
 
 }  // namespace automodel

@@ -5,23 +5,36 @@
 #include <string>
 
 #include "automodel/core/ops.h"
+#include "automodel/nn/lora.h"
 #include "automodel/nn/var_builder.h"
 
 namespace automodel::nn {
 
 // nn.Linear: weight [out, in], optional bias [out]. HF init: normal(0, std), bias zeros.
+// With a LoRA adapter (attached by load() when the store enables LoRA, see lora.h) forward is
+// PEFT's lora.Linear: base output + scaling * B(A(dropout(x))).
 struct Linear {
   Tensor weight, bias;
+  std::shared_ptr<LoraAdapter> lora;  // null: plain linear
+  // GPT-2's Conv1D: the parameter as stored, [in, out]; `weight` is then an owned transposed
+  // copy that inference reads. Once the parameter requires grad (training), forward reads the
+  // parameter itself through a transposed view, so gradients and optimizer updates land on it.
+  Tensor weight_in_out;
   static Linear load(const VarBuilder& vb, int64_t in, int64_t out, bool with_bias, double init_std);
-  Tensor forward(const Tensor& x) const { return ops::linear(x, weight, bias); }
+  Tensor forward(const Tensor& x) const {
+    Tensor y = ops::linear(x, effective_weight(), bias);
+    return lora ? lora->add_to(x, y) : y;
+  }
+  Tensor effective_weight() const;
 };
 
 // nn.Embedding [num, dim]. HF init: normal(0, std) (the padding row is zeroed by HF; a
 // creating store zeroes it too when padding_idx >= 0).
 struct Embedding {
   Tensor weight;
+  int64_t padding_idx = -1;  // like nn.Embedding(padding_idx=...): that row gets no gradient
   static Embedding load(const VarBuilder& vb, int64_t num, int64_t dim, double init_std, int64_t padding_idx = -1);
-  Tensor forward(const Tensor& ids, DType dtype) const { return ops::embedding(weight, ids, dtype); }
+  Tensor forward(const Tensor& ids, DType dtype) const { return ops::embedding(weight, ids, dtype, padding_idx); }
 };
 
 // RMSNorm with weight [dim]: Llama style (initialised to 1) or Gemma's (1 + w) (initialised to 0).

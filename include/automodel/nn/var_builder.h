@@ -26,6 +26,9 @@
 
 namespace automodel {
 
+namespace nn {
+class LoraAdapters;
+}
 
 // How a creating store initialises a parameter (HF `_init_weights` conventions).
 struct ParamInit {
@@ -77,6 +80,11 @@ class ParameterStore {
   // Where the tensors came from, for error messages.
   const std::string& source() const { return source_; }
 
+  // LoRA (nn/lora.h): with adapters set, every nn::Linear built from this store whose module
+  // is targeted gets a new adapter, recorded in `lora`. Null (default): no adapters.
+  void set_lora(std::shared_ptr<nn::LoraAdapters> lora) { lora_ = std::move(lora); }
+  const std::shared_ptr<nn::LoraAdapters>& lora() const { return lora_; }
+
  private:
   ParameterStore() = default;
   Tensor lookup(const std::string& name) const;
@@ -95,6 +103,7 @@ class ParameterStore {
   std::map<std::string, size_t> created_index_;
   // checkpoint mode: see create_missing()
   std::vector<std::string> create_missing_prefixes_, newly_created_;
+  std::shared_ptr<nn::LoraAdapters> lora_;
 };
 
 class VarBuilder {
