@@ -112,24 +112,24 @@ Tensor DecoderLM::mlp(const Mlp& m, const Tensor& x) const {
       Tensor probs = ops::softmax(ops::cast(m.router.forward(flat), DType::F32), -1);
       auto [top_w, top_i] = ops::topk(probs, m.top_k);
       top_w = ops::cast(ops::div(top_w, ops::sum_last(top_w).unsqueeze(-1)), x.dtype());
-      // Group tokens by expert (routing decisions are control flow, read once per layer).
+      // Group tokens by expert (routing decisions are control flow, read once per layer). The
+      // routing weights are gathered from top_w by op, so training differentiates the router.
       const std::vector<int64_t> idx = top_i.to_vector<int64_t>();
-      const std::vector<float> w = top_w.to_vector<float>();
+      const Tensor w_flat = top_w.reshape({n * m.top_k, 1});
       Tensor out = Tensor::zeros({n, hidden}, x.dtype());
       for (int64_t e = 0; e < int64_t(m.experts.size()); ++e) {
-        std::vector<int64_t> rows;
-        std::vector<float> weights;
+        std::vector<int64_t> rows, slots;
         for (int64_t t = 0; t < n; ++t)
           for (int64_t s = 0; s < m.top_k; ++s)
             if (idx[size_t(t * m.top_k + s)] == e) {
               rows.push_back(t);
-              weights.push_back(w[size_t(t * m.top_k + s)]);
+              slots.push_back(t * m.top_k + s);
             }
         if (rows.empty()) continue;
         const Mlp::Expert& ex = m.experts[size_t(e)];
         Tensor xs = ops::index_select0(flat, rows);
         Tensor y = ex.w2.forward(ops::mul(ops::activation(ex.w1.forward(xs), m.act), ex.w3.forward(xs)));
-        Tensor wt = ops::cast(Tensor::from_vector(weights, {int64_t(rows.size()), 1}), x.dtype());
+        Tensor wt = ops::index_select0(w_flat, slots);
         out = ops::index_add0(out, rows, ops::mul(y, wt));
       }
       return out.view(x.shape());
@@ -284,6 +284,22 @@ Tensor DecoderLM::hidden_states(const Tensor& input_ids, const Tensor& attention
   if (cache) cache->advance(T);
   if (only_last) h = h.narrow(1, T - 1, 1);
   return model_.final_norm.forward(h);
+}
+
+Tensor DecoderLM::loss_sum(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& labels,
+                          const Tensor& position_ids) {
+  AM_CHECK(model_.lm_head.defined(), model_.architecture, ".loss_sum: this model was built without its LM head");
+  AM_CHECK(labels.defined() && labels.shape() == input_ids.shape() && dtype_info(labels.dtype()).is_integral,
+           model_.architecture, ".loss_sum: labels must be an integer tensor shaped like input_ids ",
+           input_ids.shape().str(), ", got ", labels.defined() ? labels.str() : std::string("undefined"));
+  const int64_t B = input_ids.size(0), T = input_ids.size(1);
+  Tensor h = hidden_states(input_ids, attention_mask, position_ids, nullptr, false);
+  if (T < 2) return ops::mul_scalar(ops::sum_last(h.reshape({-1})), 0.0);  // nothing to predict
+  const int64_t H = h.size(-1);
+  // HF shifts inside the loss: position t predicts labels[t + 1].
+  Tensor hs = h.narrow(1, 0, T - 1).reshape({B * (T - 1), H});
+  Tensor ls = labels.narrow(1, 1, T - 1).contiguous().reshape({B * (T - 1)});
+  return ops::linear_cross_entropy_sum(hs, model_.lm_head, ls.to(DType::I64), -100, model_.final_softcap);
 }
 
 CausalLMOutput DecoderLM::forward(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& position_ids,

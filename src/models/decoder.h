@@ -120,6 +120,8 @@ class DecoderLM : public CausalLM {
   // dtype (only the last position when only_last). Sequence classification pools these.
   Tensor hidden_states(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& position_ids,
                        KVCache* cache, bool only_last = false);
+  Tensor loss_sum(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& labels,
+                  const Tensor& position_ids = Tensor()) override;
 
  private:
   Tensor attention(const DecoderLayer& layer, int64_t index, const Tensor& x, const std::pair<Tensor, Tensor>& rope,
