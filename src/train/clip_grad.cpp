@@ -1,6 +1,8 @@
 // torch.nn.utils.clip_grad_norm_ (torch 1.13).
 #include <cmath>
+#include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "automodel/core/autograd.h"
 #include "automodel/core/error.h"
@@ -9,6 +11,27 @@
 
 namespace automodel::train {
 namespace {
+
+// Elements per partial sum. Blocks are fixed, not per thread, so the result does not depend
+// on the number of threads.
+constexpr int64_t kBlock = 1 << 16;
+
+// sum(f(x[i])) in double: partial sums over fixed blocks (in parallel), added in block order.
+template <class F>
+double blocked_sum(const float* x, int64_t n, F f) {
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> partial(blocks, 0.0);
+  ThreadPool::global().parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      double s = 0;
+      for (int64_t i = b * kBlock, e = std::min(n, i + kBlock); i < e; ++i) s += f(x[i]);
+      partial[b] = s;
+    }
+  });
+  double total = 0;
+  for (double s : partial) total += s;
+  return total;
+}
 
 // torch.norm(t, p) of a float32 tensor, accumulated in double and rounded to float32 like
 // torch's float32 result.
@@ -22,17 +45,9 @@ float tensor_norm(const float* x, int64_t n, double p) {
     }
     return m;
   }
-  double sum = 0;
-  if (p == 2.0) {
-    for (int64_t i = 0; i < n; ++i) sum += double(x[i]) * double(x[i]);
-    return float(std::sqrt(sum));
-  }
-  if (p == 1.0) {
-    for (int64_t i = 0; i < n; ++i) sum += std::fabs(double(x[i]));
-    return float(sum);
-  }
-  for (int64_t i = 0; i < n; ++i) sum += std::pow(std::fabs(double(x[i])), p);
-  return float(std::pow(sum, 1.0 / p));
+  if (p == 2.0) return float(std::sqrt(blocked_sum(x, n, [](float v) { return double(v) * double(v); })));
+  if (p == 1.0) return float(blocked_sum(x, n, [](float v) { return std::fabs(double(v)); }));
+  return float(std::pow(blocked_sum(x, n, [p](float v) { return std::pow(std::fabs(double(v)), p); }), 1.0 / p));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "automodel/core/autograd.h"
 #include "automodel/core/error.h"
+#include "automodel/core/thread_pool.h"
 #include "automodel/train/optimizer.h"
 #include "torch_reference.h"
 #include "train_test_util.h"
@@ -61,6 +62,23 @@ TEST(ClipGradNorm, ClippedNormIsMaxNorm) {
   EXPECT_GT(before, 0.25);
   const double after = clip_grad_norm({{"a", a}}, 1e9);
   EXPECT_NEAR(after, 0.25, 1e-6);
+}
+
+TEST(ClipGradNorm, LargeGradientNormIsExactAndThreadCountIndependent) {
+  // 300001 elements of 0.5 (several partial-sum blocks): the 2-norm is 0.5 * sqrt(300001).
+  const int64_t n = 300001;
+  Tensor a = Tensor::zeros({n});
+  autograd::set_requires_grad(a);
+  const int previous_threads = ThreadPool::global().num_threads();
+  double norms[2];
+  for (int threads : {1, 2}) {
+    ThreadPool::set_global_threads(threads);
+    autograd::set_grad(a, Tensor::full({n}, 0.5));
+    norms[threads - 1] = clip_grad_norm({{"a", a}}, 1e9);
+  }
+  ThreadPool::set_global_threads(previous_threads);
+  EXPECT_EQ(norms[0], double(float(0.5 * std::sqrt(300001.0))));
+  EXPECT_EQ(norms[0], norms[1]);
 }
 
 TEST(ClipGradNorm, NoGradientsGiveZero) {
