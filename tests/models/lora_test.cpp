@@ -230,6 +230,31 @@ TEST(LoraLinear, Bf16BaseWithFloat32AdapterMatchesTorchReference) {
                   0, "bf16 merged W");
 }
 
+// torch 1.13, same tensors as MatchesTorchReference with requires_grad on A and B:
+//   y = F.linear(x, W, bias) + F.linear(F.linear(x, A), B) * 2.0; (y * y).sum().backward()
+TEST(LoraLinear, GradientsReachAAndBLikeTorch) {
+  nn::Linear l;
+  l.weight = values(12, 5, 0, {3, 4});
+  l.bias = values(3, 3, 0.1, {3});
+  l.lora = std::make_shared<nn::LoraAdapter>();
+  l.lora->A = values(8, 7, 0.05, {2, 4});
+  l.lora->B = values(6, 11, -0.02, {3, 2});
+  l.lora->scaling = 2.0;
+  autograd::set_requires_grad(l.lora->A);
+  autograd::set_requires_grad(l.lora->B);
+  const Tensor y = l.forward(values(8, 13, 0, {2, 4}));
+  autograd::backward(ops::sum_last(ops::sum_last(ops::mul(y, y)).unsqueeze(0)));
+  expect_near_all(autograd::grad(l.lora->A),
+                  {-35.26823806762695, 21.969520568847656, 4.357902526855469, -13.253715515136719, 31.104290008544922,
+                   -19.406742095947266, -3.8648853302001953, 11.676970481872559},
+                  2e-4, "grad A");
+  expect_near_all(autograd::grad(l.lora->B),
+                  {-27.78530502319336, 28.570466995239258, -20.777347564697266, 21.377920150756836, 17.93368148803711,
+                   -18.451026916503906},
+                  2e-4, "grad B");
+  EXPECT_FALSE(autograd::grad(l.weight).defined());  // the frozen base gets nothing
+}
+
 TEST(LoraLinear, InitIsKaimingUniformAAndZeroB) {
   nn::LoraConfig c;
   c.r = 4;
@@ -306,6 +331,27 @@ TEST(LoraModel, AttachesToTargetsAndZeroBKeepsTheBaseOutput) {
   // Base parameters are left as loaded: nothing requires grad until the trainer asks.
   for (const auto& [name, t] : adapted->named_parameters()) EXPECT_FALSE(autograd::requires_grad(t)) << name;
   EXPECT_EQ(max_diff(batch.logits(*base), batch.logits(*adapted)), 0.0);
+  fs::remove_all(dir);
+}
+
+// Training only the adapters: the loss gradient reaches B (A's gradient is zero while B is
+// zero, as in PEFT's first step) and no base parameter.
+TEST(LoraModel, LossGradientsReachOnlyAdapters) {
+  const auto dir = tiny_model("llama", "lora_grad");
+  auto model = AutoModelForCausalLM::from_pretrained(dir.string(), with_lora({}));
+  for (const auto& [name, t] : model->lora()->parameters()) autograd::set_requires_grad(t);
+  const Batch batch;
+  Tensor labels = batch.ids.clone();
+  const Tensor loss = model->loss_sum(batch.ids, batch.mask, labels, batch.pos);
+  autograd::backward(loss);
+  for (const auto& [name, t] : model->named_parameters()) EXPECT_FALSE(autograd::grad(t).defined()) << name;
+  for (const auto& [name, t] : model->lora()->parameters()) {
+    const Tensor g = autograd::grad(t);
+    ASSERT_TRUE(g.defined()) << name;
+    EXPECT_EQ(g.shape(), t.shape()) << name;
+    if (name.find("lora_B") != std::string::npos) EXPECT_GT(max_abs(g), 0.0) << name;
+    else EXPECT_EQ(max_abs(g), 0.0) << name;
+  }
   fs::remove_all(dir);
 }
 
