@@ -1022,4 +1022,189 @@ TEST(OpsGrad, ViewOfAnOpOutput) {
   run_check("linear -> view -> transpose, squared", std::move(c));
 }
 
+// ---- non-contiguous inputs ----------------------------------------------------------------------
+// Models feed ops transposed views (q/k/v in [B, T, H, D] viewed as [B, H, T, D]); every op's
+// backward must read its saved inputs through their strides.
+
+// Row-major data of x (shape s) permuted like x.permute(order).contiguous().
+Vec permute_ref(const Vec& x, const Shape& s, const std::vector<int>& order) {
+  Shape out;
+  for (int o : order) out.push_back(s[o]);
+  const Strides st = contiguous_strides(s);
+  Vec y(x.size());
+  for (int64_t k = 0; k < out.numel(); ++k) {
+    const Index idx = unravel(k, out);
+    int64_t off = 0;
+    for (size_t d = 0; d < order.size(); ++d) off += idx[d] * st[order[d]];
+    y[size_t(k)] = x[size_t(off)];
+  }
+  return y;
+}
+
+TEST(OpsGrad, TransposedInputs) {
+  const std::vector<int> swap01 = {1, 0};
+  {
+    GradCheck c;
+    c.inputs = list({random_tensor({4, 3}, 1900), random_tensor({3, 4}, 1901)});
+    c.op = [](const std::vector<Tensor>& t) { return ops::mul(ops::silu(t[0].transpose(0, 1)), t[1]); };
+    c.ref = [=](const Inputs& x) {
+      Vec a = map(permute_ref(x[0], {4, 3}, swap01), [](double v) { return v * sigmoid(v); });
+      for (size_t i = 0; i < a.size(); ++i) a[i] *= x[1][i];
+      return a;
+    };
+    run_check("silu and mul of a transpose", std::move(c));
+  }
+  {
+    GradCheck c;
+    c.inputs = list({random_tensor({5, 3}, 1902), random_tensor({5}, 1903)});
+    c.op = [](const std::vector<Tensor>& t) {
+      return ops::rms_norm(t[0].transpose(0, 1), t[1], 1e-6, ops::RmsNormStyle::kUnitOffset);
+    };
+    c.ref = [=](const Inputs& x) { return ref_rms_norm(permute_ref(x[0], {5, 3}, swap01), x[1], 1e-6, true); };
+    run_check("rms_norm of a transpose", std::move(c));
+  }
+  {
+    GradCheck c;
+    c.inputs = list({random_tensor({5, 3}, 1904), random_tensor({5}, 1905), random_tensor({5}, 1906)});
+    c.op = [](const std::vector<Tensor>& t) { return ops::layer_norm(t[0].transpose(0, 1), t[1], t[2], 1e-5); };
+    c.ref = [=](const Inputs& x) { return ref_layer_norm(permute_ref(x[0], {5, 3}, swap01), &x[1], &x[2], 5, 1e-5); };
+    run_check("layer_norm of a transpose", std::move(c));
+  }
+  {
+    GradCheck c;
+    c.inputs = list({random_tensor({5, 3}, 1907, DType::F32, 2.0f)});
+    c.op = [](const std::vector<Tensor>& t) {
+      return ops::add(ops::softmax(t[0].transpose(0, 1), -1), ops::topk(t[0].transpose(0, 1), 2).first.narrow(1, 0, 1));
+    };
+    c.ref = [=](const Inputs& x) {
+      const Vec xt = permute_ref(x[0], {5, 3}, swap01);
+      Vec y = ref_softmax(xt, {3, 5}, 1);
+      for (size_t r = 0; r < 3; ++r) {
+        const double mx = *std::max_element(xt.begin() + long(r * 5), xt.begin() + long(r * 5 + 5));
+        for (size_t j = 0; j < 5; ++j) y[r * 5 + j] += mx;
+      }
+      return y;
+    };
+    run_check("softmax and topk of a transpose", std::move(c));
+  }
+  {
+    GradCheck c;
+    c.inputs = list({random_tensor({5, 3}, 1908), random_tensor({4, 5}, 1909), random_tensor({4}, 1910)});
+    c.op = [](const std::vector<Tensor>& t) { return ops::linear(t[0].transpose(0, 1), t[1], t[2]); };
+    c.ref = [=](const Inputs& x) { return ref_linear(permute_ref(x[0], {5, 3}, swap01), x[1], &x[2], 5, 4); };
+    run_check("linear of a transpose", std::move(c));
+  }
+  {
+    // q, k, v produced in [B, T, H, D] and viewed as [B, H, T, D], like every decoder does.
+    AttnCase a;
+    a.name = "transposed";
+    a.Tq = a.Tk = 3;
+    a.opt.scale = 0.5;
+    GradCheck c;
+    c.inputs = list({random_tensor({2, 3, 4, 4}, 1911), random_tensor({2, 3, 2, 4}, 1912), random_tensor({2, 3, 2, 4}, 1913)});
+    c.op = [a](const std::vector<Tensor>& t) {
+      return ops::scaled_dot_product_attention(t[0].transpose(1, 2), t[1].transpose(1, 2), t[2].transpose(1, 2), a.opt);
+    };
+    c.ref = [a](const Inputs& x) {
+      const std::vector<int> o = {0, 2, 1, 3};
+      return ref_attention(permute_ref(x[0], {2, 3, 4, 4}, o), permute_ref(x[1], {2, 3, 2, 4}, o),
+                           permute_ref(x[2], {2, 3, 2, 4}, o), a, {}, {}, {}, false);
+    };
+    run_check("attention of transposed q, k, v", std::move(c));
+  }
+  {
+    const int64_t B = 2, S = 3, H = 2, D = 6, R = 4;
+    const Tensor cos = random_tensor({B, S, R}, 1914), sin = random_tensor({B, S, R}, 1915);
+    const Vec cv = cos.to_vector<double>(), sv = sin.to_vector<double>();
+    GradCheck c;
+    c.inputs = list({random_tensor({B, S, H, D}, 1916)});
+    c.op = [cos, sin](const std::vector<Tensor>& t) { return ops::apply_rotary(t[0].transpose(1, 2), cos, sin); };
+    c.ref = [=](const Inputs& x) {
+      return ref_rotary(permute_ref(x[0], {B, S, H, D}, {0, 2, 1, 3}), cv, sv, B, H, S, D, R);
+    };
+    run_check("apply_rotary of a transpose", std::move(c));
+  }
+  {
+    const std::vector<int64_t> labels = {4, -100, 0, 6, 2};
+    GradCheck c;
+    c.inputs = list({random_tensor({7, 5}, 1917, DType::F32, 2.0f)});
+    c.op = [labels](const std::vector<Tensor>& t) {
+      return ops::cross_entropy_sum(t[0].transpose(0, 1), Tensor::from_vector(labels, {5}));
+    };
+    c.ref = [=](const Inputs& x) { return Vec{ref_cross_entropy(permute_ref(x[0], {7, 5}, swap01), labels, 7, -100)}; };
+    run_check("cross_entropy_sum of a transpose", std::move(c));
+  }
+  {
+    const std::vector<int64_t> labels = {4, -100, 0, 6, 2, 1};
+    GradCheck c;
+    c.inputs = list({random_tensor({5, 6}, 1918), random_tensor({5, 7}, 1919)});
+    c.op = [labels](const std::vector<Tensor>& t) {
+      return ops::linear_cross_entropy_sum(t[0].transpose(0, 1), t[1].transpose(0, 1), Tensor::from_vector(labels, {6}),
+                                           -100, 3.0);
+    };
+    c.ref = [=](const Inputs& x) {
+      return Vec{ref_cross_entropy(
+          ref_logits(permute_ref(x[0], {5, 6}, swap01), permute_ref(x[1], {5, 7}, swap01), 5, 7, 3.0), labels, 7, -100)};
+    };
+    run_check("linear_cross_entropy_sum of transposes", std::move(c));
+  }
+}
+
+// ---- composition -----------------------------------------------------------------------------------
+// A tiny decoder layer with a tied LM head, end to end: embedding -> RMSNorm -> q/k/v
+// projections viewed into heads -> rotary -> GQA causal attention -> output projection ->
+// residual -> RMSNorm -> fused LM-head cross-entropy. The embedding matrix is used twice
+// (input embedding and tied head), so its gradient is the sum of two paths.
+TEST(OpsGrad, TinyDecoderLayerWithTiedHead) {
+  const int64_t B = 2, T = 4, V = 11, Dm = 8, H = 2, Hkv = 1, hd = 4;
+  const std::vector<int64_t> ids = {1, 5, 3, 9, 0, 10, 10, 2};
+  const std::vector<int64_t> labels = {5, 3, 9, -100, 10, 10, 2, 7};
+  const Tensor pos = Tensor::from_vector(std::vector<int64_t>{0, 1, 2, 3, 0, 1, 2, 3}, {B, T});
+  auto [cos, sin] = ops::rope_cos_sin(pos, {1.0f, 0.1f}, 1.0, DType::F32);
+  const Vec cv = cos.to_vector<double>(), sv = sin.to_vector<double>();
+  AttnCase a;
+  a.B = B;
+  a.H = H;
+  a.Hkv = Hkv;
+  a.Tq = a.Tk = T;
+  a.D = hd;
+  a.opt.scale = 0.5;
+  GradCheck c;
+  // E, g1, Wq, Wk, Wv, Wo, g2
+  c.inputs = list({random_tensor({V, Dm}, 2000), random_tensor({Dm}, 2001), random_tensor({H * hd, Dm}, 2002, DType::F32, 0.5f),
+                   random_tensor({Hkv * hd, Dm}, 2003, DType::F32, 0.5f), random_tensor({Hkv * hd, Dm}, 2004),
+                   random_tensor({Dm, H * hd}, 2005, DType::F32, 0.5f), random_tensor({Dm}, 2006)});
+  c.op = [=](const std::vector<Tensor>& t) {
+    const Tensor x = ops::embedding(t[0], Tensor::from_vector(ids, {B, T}), DType::F32);
+    const Tensor n = ops::rms_norm(x, t[1], 1e-6);
+    Tensor q = ops::linear(n, t[2]).view({B, T, H, hd}).transpose(1, 2);
+    Tensor k = ops::linear(n, t[3]).view({B, T, Hkv, hd}).transpose(1, 2);
+    const Tensor v = ops::linear(n, t[4]).view({B, T, Hkv, hd}).transpose(1, 2);
+    q = ops::apply_rotary(q, cos, sin);
+    k = ops::apply_rotary(k, cos, sin);
+    const Tensor att = ops::scaled_dot_product_attention(q, k, v, a.opt).transpose(1, 2).reshape({B, T, H * hd});
+    const Tensor h = ops::add(x, ops::linear(att, t[5]));
+    const Tensor hn = ops::rms_norm(h, t[6], 1e-6).reshape({B * T, Dm});
+    return ops::linear_cross_entropy_sum(hn, t[0], Tensor::from_vector(labels, {B * T}));
+  };
+  c.ref = [=](const Inputs& p) {
+    Vec x;
+    for (int64_t id : ids)
+      for (int64_t d = 0; d < Dm; ++d) x.push_back(p[0][size_t(id * Dm + d)]);
+    const Vec n = ref_rms_norm(x, p[1], 1e-6, false);
+    const std::vector<int> heads = {0, 2, 1, 3};
+    Vec q = permute_ref(ref_linear(n, p[2], nullptr, Dm, H * hd), {B, T, H, hd}, heads);
+    Vec k = permute_ref(ref_linear(n, p[3], nullptr, Dm, Hkv * hd), {B, T, Hkv, hd}, heads);
+    const Vec v = permute_ref(ref_linear(n, p[4], nullptr, Dm, Hkv * hd), {B, T, Hkv, hd}, heads);
+    q = ref_rotary(q, cv, sv, B, H, T, hd, hd);
+    k = ref_rotary(k, cv, sv, B, Hkv, T, hd, hd);
+    const Vec att = permute_ref(ref_attention(q, k, v, a, {}, {}, {}, false), {B, H, T, hd}, heads);
+    Vec h = ref_linear(att, p[5], nullptr, H * hd, Dm);
+    for (size_t i = 0; i < h.size(); ++i) h[i] += x[i];
+    const Vec hn = ref_rms_norm(h, p[6], 1e-6, false);
+    return Vec{ref_cross_entropy(ref_logits(hn, p[0], Dm, V, 0.0), labels, V, -100)};
+  };
+  run_check("tiny decoder layer", std::move(c));
+}
+
 }  // namespace
