@@ -703,15 +703,16 @@ TEST(OpsGrad, ApplyRotaryPartial) {
 struct AttnCase {
   std::string name;
   int64_t B = 2, H = 4, Hkv = 2, Tq = 3, Tk = 5, D = 4;
+  int64_t Dv = 0;  // value head size; 0: D
   ops::AttentionOptions opt;
   float q_scale = 1.0f;
 };
 
 Vec ref_attention(const Vec& q, const Vec& k, const Vec& v, const AttnCase& a, const Vec& kpm, const Vec& mask,
                   const Shape& mask_shape, bool mask_is_bool) {
-  const int64_t B = a.B, H = a.H, Tq = a.Tq, Tk = a.Tk, D = a.D, group = a.H / a.Hkv;
+  const int64_t B = a.B, H = a.H, Tq = a.Tq, Tk = a.Tk, D = a.D, group = a.H / a.Hkv, Dv = a.Dv ? a.Dv : a.D;
   const int64_t q_offset = a.opt.q_offset >= 0 ? a.opt.q_offset : Tk - Tq;
-  Vec y(size_t(B * H * Tq * D), 0.0);
+  Vec y(size_t(B * H * Tq * Dv), 0.0);
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < H; ++h)
       for (int64_t i = 0; i < Tq; ++i) {
@@ -747,8 +748,8 @@ Vec ref_attention(const Vec& q, const Vec& k, const Vec& v, const AttnCase& a, c
           for (double& pj : p) pj /= sum;
         }
         for (int64_t j = 0; j < Tk; ++j)
-          for (int64_t d = 0; d < D; ++d)
-            y[size_t(((b * H + h) * Tq + i) * D + d)] += p[size_t(j)] * v[size_t(((b * a.Hkv + hk) * Tk + j) * D + d)];
+          for (int64_t d = 0; d < Dv; ++d)
+            y[size_t(((b * H + h) * Tq + i) * Dv + d)] += p[size_t(j)] * v[size_t(((b * a.Hkv + hk) * Tk + j) * Dv + d)];
       }
   return y;
 }
@@ -756,7 +757,7 @@ Vec ref_attention(const Vec& q, const Vec& k, const Vec& v, const AttnCase& a, c
 void run_attention(const AttnCase& a, uint64_t seed) {
   GradCheck c;
   c.inputs = list({random_tensor({a.B, a.H, a.Tq, a.D}, seed, DType::F32, a.q_scale),
-                   random_tensor({a.B, a.Hkv, a.Tk, a.D}, seed + 1), random_tensor({a.B, a.Hkv, a.Tk, a.D}, seed + 2)});
+                   random_tensor({a.B, a.Hkv, a.Tk, a.D}, seed + 1), random_tensor({a.B, a.Hkv, a.Tk, a.Dv ? a.Dv : a.D}, seed + 2)});
   c.op = [a](const std::vector<Tensor>& t) { return ops::scaled_dot_product_attention(t[0], t[1], t[2], a.opt); };
   const Vec kpm = a.opt.key_padding_mask.defined() ? a.opt.key_padding_mask.to_vector<double>() : Vec();
   const Vec mask = a.opt.attn_mask.defined() ? a.opt.attn_mask.to_vector<double>() : Vec();
@@ -777,6 +778,11 @@ TEST(OpsGrad, AttentionGqaCausalWithQueryOffset) {
   d.Hkv = 1;
   d.opt.scale = 0.5;
   run_attention(d, 1310);
+  AttnCase dv;
+  dv.name = "value head size 3 != key head size 4";
+  dv.Dv = 3;
+  dv.opt.scale = 0.5;
+  run_attention(dv, 1315);
   AttnCase n;
   n.name = "not causal";
   n.opt.causal = false;
@@ -1205,6 +1211,137 @@ TEST(OpsGrad, TinyDecoderLayerWithTiedHead) {
     return Vec{ref_cross_entropy(ref_logits(hn, p[0], Dm, V, 0.0), labels, V, -100)};
   };
   run_check("tiny decoder layer", std::move(c));
+}
+
+// ---- stored (bf16) weights and edge cases ----------------------------------------------------------
+
+TEST(OpsGrad, Bf16WeightsGetExactFloat32Gradients) {
+  // The gradient of a bf16 weight is the derivative at its (exactly widened) stored value, so
+  // the f64 reference on the bf16 values applies unchanged.
+  {
+    GradCheck c;
+    c.inputs = list({random_tensor({2, 3, 5}, 2100), random_tensor({4, 5}, 2101, DType::BF16)});
+    c.op = [](const std::vector<Tensor>& t) { return ops::linear(t[0], t[1]); };
+    c.ref = [](const Inputs& x) { return ref_linear(x[0], x[1], nullptr, 5, 4); };
+    run_check("linear bf16 weight, dx and dW", std::move(c));
+  }
+  {
+    const std::vector<int64_t> labels = {2, -100, 6, 0, 5, 3};
+    for (double softcap : {0.0, 2.5}) {
+      GradCheck c;
+      c.inputs = list({random_tensor({6, 5}, 2102), random_tensor({7, 5}, 2103, DType::BF16)});
+      c.op = [labels, softcap](const std::vector<Tensor>& t) {
+        return ops::linear_cross_entropy_sum(t[0], t[1], Tensor::from_vector(labels, {6}), -100, softcap);
+      };
+      c.ref = [=](const Inputs& x) { return Vec{ref_cross_entropy(ref_logits(x[0], x[1], 5, 7, softcap), labels, 7, -100)}; };
+      run_check(str_cat("linear_cross_entropy_sum bf16 weight, softcap ", softcap), std::move(c));
+    }
+  }
+  {
+    GradCheck c;
+    c.inputs = list({random_tensor({6, 4}, 2104, DType::BF16)});
+    c.op = [](const std::vector<Tensor>& t) {
+      return ops::embedding(t[0], Tensor::from_vector(std::vector<int64_t>{3, 1, 3, 0}, {4}), DType::F32);
+    };
+    c.ref = [](const Inputs& x) {
+      Vec y;
+      for (int64_t id : {3, 1, 3, 0})
+        for (int64_t d = 0; d < 4; ++d) y.push_back(x[0][size_t(id * 4 + d)]);
+      return y;
+    };
+    run_check("embedding bf16 table", std::move(c));
+  }
+}
+
+// Every op run on bf16 activations gives float32 gradients of the input's shape that agree, to
+// bf16 precision, with the same op on float32 copies of the same values (whose gradients the
+// finite-difference checks above establish).
+TEST(OpsGrad, Bf16ActivationsMatchTheFloat32Gradients) {
+  struct Case {
+    std::string name;
+    std::vector<Shape> shapes;
+    std::function<Tensor(const std::vector<Tensor>&)> op;
+  };
+  const Tensor pos = Tensor::from_vector(std::vector<int64_t>{0, 1, 2, 3, 4, 5}, {2, 3});
+  auto [cos, sin] = ops::rope_cos_sin(pos, {1.0f, 0.1f}, 1.0, DType::F32);
+  ops::AttentionOptions causal;
+  causal.scale = 0.5;
+  const std::vector<Case> cases = {
+      {"silu", {{3, 8}}, [](const std::vector<Tensor>& t) { return ops::silu(t[0]); }},
+      {"gelu_tanh", {{3, 8}}, [](const std::vector<Tensor>& t) { return ops::gelu_tanh(t[0]); }},
+      {"exp", {{3, 8}}, [](const std::vector<Tensor>& t) { return ops::exp(t[0]); }},
+      {"mul broadcast", {{3, 8}, {8}}, [](const std::vector<Tensor>& t) { return ops::mul(t[0], t[1]); }},
+      {"softmax", {{3, 8}}, [](const std::vector<Tensor>& t) { return ops::softmax(t[0], -1); }},
+      {"rms_norm llama", {{3, 8}, {8}}, [](const std::vector<Tensor>& t) { return ops::rms_norm(t[0], t[1], 1e-6); }},
+      {"rms_norm olmo2", {{3, 8}, {8}},
+       [](const std::vector<Tensor>& t) { return ops::rms_norm(t[0], t[1], 1e-6, ops::RmsNormStyle::kWeightBeforeCast); }},
+      {"rms_norm gemma", {{3, 8}, {8}},
+       [](const std::vector<Tensor>& t) { return ops::rms_norm(t[0], t[1], 1e-6, ops::RmsNormStyle::kUnitOffset); }},
+      {"layer_norm", {{3, 8}, {8}, {8}}, [](const std::vector<Tensor>& t) { return ops::layer_norm(t[0], t[1], t[2], 1e-5); }},
+      {"linear", {{3, 8}, {5, 8}, {5}}, [](const std::vector<Tensor>& t) { return ops::linear(t[0], t[1], t[2]); }},
+      {"matmul", {{2, 3, 8}, {8, 4}}, [](const std::vector<Tensor>& t) { return ops::matmul(t[0], t[1]); }},
+      {"apply_rotary", {{2, 2, 3, 6}},
+       [cos, sin](const std::vector<Tensor>& t) { return ops::apply_rotary(t[0], cos, sin); }},
+      {"attention", {{2, 4, 3, 8}, {2, 2, 3, 8}, {2, 2, 3, 8}},
+       [causal](const std::vector<Tensor>& t) { return ops::scaled_dot_product_attention(t[0], t[1], t[2], causal); }},
+      {"cross_entropy_sum", {{4, 9}},
+       [](const std::vector<Tensor>& t) {
+         return ops::cross_entropy_sum(t[0], Tensor::from_vector(std::vector<int64_t>{1, -100, 8, 0}, {4}));
+       }},
+      {"linear_cross_entropy_sum", {{4, 8}, {9, 8}},
+       [](const std::vector<Tensor>& t) {
+         return ops::linear_cross_entropy_sum(t[0], t[1], Tensor::from_vector(std::vector<int64_t>{1, -100, 8, 0}, {4}),
+                                              -100, 5.0);
+       }},
+      {"index_add0", {{4, 8}, {3, 8}},
+       [](const std::vector<Tensor>& t) { return ops::index_add0(t[0], {1, 3, 1}, t[1]); }},
+  };
+  uint64_t seed = 2200;
+  for (const Case& cs : cases) {
+    SCOPED_TRACE(cs.name);
+    std::vector<Tensor> low, full;
+    for (const Shape& s : cs.shapes) {
+      low.push_back(random_tensor(s, seed++, DType::BF16));
+      full.push_back(low.back().to(DType::F32));
+      autograd::set_requires_grad(low.back());
+      autograd::set_requires_grad(full.back());
+    }
+    const Tensor yl = cs.op(low), yf = cs.op(full);
+    ASSERT_EQ(yl.shape(), yf.shape());
+    const Vec r = random_values(size_t(yf.numel()), seed++);
+    const std::vector<float> rf(r.begin(), r.end());
+    autograd::backward(yl, Tensor::from_vector(rf, yl.shape()));
+    autograd::backward(yf, Tensor::from_vector(rf, yf.shape()));
+    for (size_t i = 0; i < low.size(); ++i) {
+      const Tensor gl = autograd::grad(low[i]), gf = autograd::grad(full[i]);
+      ASSERT_TRUE(gl.defined()) << "input " << i;
+      EXPECT_EQ(gl.dtype(), DType::F32) << "input " << i;
+      ASSERT_EQ(gl.shape(), low[i].shape()) << "input " << i;
+      const Vec a = gl.to_vector<double>(), b = gf.to_vector<double>();
+      const double tol = 0.03 * max_abs(b) + 1e-6;
+      double worst = 0;
+      for (size_t j = 0; j < a.size(); ++j) worst = std::max(worst, std::fabs(a[j] - b[j]));
+      EXPECT_LE(worst, tol) << "input " << i << ": bf16 and f32 gradients differ by " << worst << " (max |grad| "
+                            << max_abs(b) << ")";
+    }
+  }
+}
+
+TEST(OpsGrad, LossesWithEveryRowIgnored) {
+  const Tensor labels = Tensor::from_vector(std::vector<int64_t>{-100, -100, -100}, {3});
+  Tensor z = random_tensor({3, 5}, 2300), h = random_tensor({3, 4}, 2301), w = random_tensor({5, 4}, 2302);
+  for (const Tensor& t : {z, h, w}) autograd::set_requires_grad(t);
+  const Tensor a = ops::cross_entropy_sum(z, labels);
+  const Tensor b = ops::linear_cross_entropy_sum(h, w, labels, -100, 2.0);
+  EXPECT_EQ(a.item(), 0.0);
+  EXPECT_EQ(b.item(), 0.0);
+  autograd::backward(ops::add(a, b));
+  for (const Tensor& t : {z, h, w}) {
+    const Tensor g = autograd::grad(t);
+    ASSERT_TRUE(g.defined());
+    ASSERT_EQ(g.shape(), t.shape());
+    for (float v : g.to_vector<float>()) EXPECT_EQ(v, 0.0f);
+  }
 }
 
 }  // namespace
