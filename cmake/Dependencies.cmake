@@ -8,6 +8,7 @@ pkg_check_modules(HWY REQUIRED IMPORTED_TARGET libhwy)
 pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)
 pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
 find_package(CURL REQUIRED)
+find_package(yaml-cpp REQUIRED)  # recipes/: the SFT recipe file
 if(AUTOMODEL_BUILD_APPS)
   find_package(CLI11 REQUIRED)
 endif()

@@ -13,6 +13,7 @@ PACKAGES=(
   libopenblas-dev                   # large fp32 GEMM
   libcurl4-openssl-dev              # hub download
   libsentencepiece-dev              # tokenizer.model
+  libyaml-cpp-dev                   # SFT recipe files (recipes/: YAML config with CLI overrides)
   libcli11-dev                      # command line
   libgtest-dev libgmock-dev         # unit tests
   libbenchmark-dev                  # micro benchmarks
