@@ -841,6 +841,21 @@ TEST(OpsGrad, AttentionSoftcap) {
   a.q_scale = 2.0f;
   a.opt.q_offset = 2;
   run_attention(a, 1360);
+  // Everything at once: soft-cap, GQA, sliding window, key padding (one fully masked row) and
+  // an additive mask.
+  AttnCase all;
+  all.name = "softcap + window + padding + float mask";
+  all.Tq = 4;
+  all.Tk = 6;
+  all.opt.scale = 0.7;
+  all.opt.softcap = 1.5;
+  all.q_scale = 2.0f;
+  all.opt.q_offset = 1;
+  all.opt.sliding_window = 3;
+  all.opt.key_padding_mask =
+      Tensor::from_vector(std::vector<uint8_t>{1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 1, 1}, {2, 6});
+  all.opt.attn_mask = random_tensor({2, 1, 4, 6}, 1361);
+  run_attention(all, 1362);
 }
 
 // ---- losses -------------------------------------------------------------------------------------
