@@ -3,6 +3,8 @@
 // id tensor the processors and criteria see, exactly what HF passes them.
 #include "automodel/generation/generate.h"
 
+#include "automodel/core/autograd.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -436,6 +438,7 @@ GenerateOutput run_beam(CausalLM& model, Prepared& p, LogitsProcessorList& proce
 
 GenerateOutput generate_from(CausalLM& model, const Tensor& input_ids, const Tensor& attention_mask,
                              GenerationConfig base, const json& kwargs, GenerateOptions& options) {
+  NoGradGuard no_grad;  // like HF's @torch.no_grad() on generate(): a model being trained records nothing
   Prepared p = prepare(model, input_ids, attention_mask, std::move(base), kwargs, options.logger);
   const GenerationConfig& c = p.config;
   AM_CHECK(!(options.streamer && c.num_beams > 1),
