@@ -36,8 +36,10 @@ const Family& find_family(const json& config, const std::string& what) {
 }
 
 std::string lora_targets_text(const nn::LoraConfig& c) {
-  if (c.target_regex) return "\"" + *c.target_regex + "\"";
-  return "[" + models::join_names(c.target_modules) + "]";
+  std::string s(1, c.target_regex ? '"' : '[');
+  s += c.target_regex ? *c.target_regex : models::join_names(c.target_modules);
+  s += c.target_regex ? '"' : ']';
+  return s;
 }
 
 }  // namespace

@@ -105,8 +105,7 @@ nn::LoraConfig lora_config_from_peft(const json& j, const std::string& what) {
   AM_CHECK(j.contains("peft_type"), what, ": no \"peft_type\" (not a PEFT adapter_config.json)");
   AM_CHECK(j["peft_type"] == "LORA", what, ": \"peft_type\" is ", j["peft_type"].dump(),
            "; automodel loads LoRA adapters only (\"LORA\")");
-  nn::LoraConfig c;
-  c.alpha = 8;  // PEFT's LoraConfig defaults for keys an adapter_config.json omits
+  nn::LoraConfig c;  // PEFT's defaults for keys an adapter_config.json omits
   if (has("r")) {
     expect("r", j["r"].is_number_integer() && j["r"].get<int64_t>() > 0, "a positive integer");
     c.r = j["r"].get<int64_t>();

@@ -32,8 +32,9 @@ namespace automodel::nn {
 struct Linear;
 
 struct LoraConfig {
+  // PEFT's LoraConfig defaults.
   int64_t r = 8;
-  double alpha = 16;    // lora_alpha
+  double alpha = 8;     // lora_alpha
   double dropout = 0;   // lora_dropout (training mode only)
   // Which linear modules get an adapter, matched against the module's full HF name
   // ("model.layers.0.self_attn.q_proj"). Each entry is either
