@@ -953,8 +953,9 @@ void expect_fused_equals_unfused(int64_t N, int64_t H, int64_t V, const std::vec
 TEST(OpsGrad, LinearCrossEntropyEqualsUnfusedComposition) {
   expect_fused_equals_unfused(6, 5, 7, {2, -100, 6, 0, -100, 3}, 0.0, 1600);
   expect_fused_equals_unfused(6, 5, 7, {2, -100, 6, 0, -100, 3}, 2.5, 1602);
-  // 2^20 classes: 4 rows per chunk, so the 5 labelled rows take two chunks.
-  expect_fused_equals_unfused(6, 2, int64_t(1) << 20, {5, -100, 1048575, 300000, 0, 654321}, 30.0, 1604);
+  // 2^20 classes: 4 rows per chunk, so the 5 labelled rows take two chunks (soft-capping is
+  // per element, checked above; leaving it out here halves the time of this large case).
+  expect_fused_equals_unfused(6, 2, int64_t(1) << 20, {5, -100, 1048575, 300000, 0, 654321}, 0.0, 1604);
 }
 
 // ---- views and copies ---------------------------------------------------------------------------
