@@ -298,7 +298,41 @@ const Field& find_field(const std::string& section, const std::string& key, cons
   fail(where, ": unknown key '", section, ".", key, "'; the keys of '", section, "' are: ", join(keys));
 }
 
+// The byte offset of the first malformed UTF-8 sequence (overlong forms, surrogates and code
+// points above U+10FFFF included), or npos. yaml-cpp passes such bytes through into strings,
+// which then cannot be written back as YAML.
+size_t invalid_utf8_at(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return i;
+    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+    for (size_t k = 1; k < n; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b >> 6) != 0x2) return i;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+void check_utf8(std::string_view text, const std::string& source) {
+  const size_t bad = invalid_utf8_at(text);
+  if (bad == std::string_view::npos) return;
+  const std::string_view head = text.substr(0, bad);
+  const size_t newline = head.rfind('\n');
+  const size_t line = 1 + size_t(std::count(head.begin(), head.end(), '\n'));
+  const size_t column = bad - (newline == std::string_view::npos ? 0 : newline + 1) + 1;
+  fail(source, ":", line, ":", column, ": not UTF-8 text (byte 0x", std::hex,
+       int(static_cast<unsigned char>(text[bad])), ")");
+}
+
 YAML::Node load_yaml(std::string_view text, const std::string& source) {
+  check_utf8(text, source);
   try {
     return YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
@@ -396,6 +430,7 @@ void apply_overrides(SftRecipe& recipe, const std::vector<RecipeOverride>& overr
       fail(where, ": an override names section.key (e.g. --optim.lr 2e-4)");
     const Field& f = find_field(o.key.substr(0, dot), o.key.substr(dot + 1), where);
     YAML::Node value;
+    if (invalid_utf8_at(o.value) != std::string_view::npos) fail(where, ": the value is not UTF-8 text");
     try {
       value = YAML::Load(o.value);
     } catch (const YAML::Exception& e) {

@@ -214,9 +214,9 @@ TokenizedRecord tokenize_record(const json& record, DataFormat format, const Aut
       return out;
     }
     case DataFormat::auto_detect:
-      break;
+      return tokenize_record(record, detect_data_format(record, where), tokenizer, add_eos, where);
   }
-  fail(where, ": tokenize_sft_record needs a concrete data format, not auto");
+  fail(where, ": unknown data format");
 }
 
 SftExample tokenize_sft_record(const json& record, DataFormat format, const AutoTokenizer& tokenizer, bool add_eos,

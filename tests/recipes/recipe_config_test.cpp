@@ -224,6 +224,11 @@ TEST(RecipeConfig, InvalidYamlAndMissingFile) {
   EXPECT_NE(e.find("invalid YAML"), std::string::npos) << e;
   e = error_of([] { parse_recipe(kMinimal, "r.yaml", {{"optim.betas", "[0.9,"}}); });
   EXPECT_NE(e.find("--optim.betas: the value '[0.9,' is not valid YAML"), std::string::npos) << e;
+  // YAML is Unicode text: malformed UTF-8 (here an overlong '/') is refused where it occurs.
+  e = error_of([] { parse_recipe("model:\n  name_or_path: ab\xc0\xaf\n", "bin.yaml"); });
+  EXPECT_EQ(e, "bin.yaml:2:19: not UTF-8 text (byte 0xc0)");
+  e = error_of([] { parse_recipe(kMinimal, "r.yaml", {{"lora.target_modules", "[\xff]"}}); });
+  EXPECT_EQ(e, "--lora.target_modules: the value is not UTF-8 text");
   e = error_of([] { load_recipe("/nonexistent/recipe.yaml"); });
   EXPECT_EQ(e, "/nonexistent/recipe.yaml: recipe file not found");
 }

@@ -79,8 +79,8 @@ struct SftExample {
 // `where` ("train.jsonl:1") prefixes the error when none fits.
 DataFormat detect_data_format(const json& record, const std::string& where);
 
-// Tokenizes one record of a known format (not auto_detect), untruncated. `where` is
-// "file:line" for errors, which also name the field ("messages[2].role").
+// Tokenizes one record, untruncated (auto_detect: the format of this record's keys). `where`
+// is "file:line" for errors, which also name the field ("messages[2].role").
 SftExample tokenize_sft_record(const json& record, DataFormat format, const AutoTokenizer& tokenizer, bool add_eos,
                                const std::string& where);
 
