@@ -148,6 +148,10 @@ TEST(SftData, FormatDetectionFromTheFirstRecord) {
   EXPECT_EQ(error_of([] { detect_data_format(json::array({1}), "f:1"); }),
             "f:1: expected a JSON object per line, found array");
 
+  // auto: each record by its own keys.
+  EXPECT_EQ(tokenize({{"text", "a"}}, DataFormat::auto_detect).input_ids, (Ids{kBos, kA, kEos}));
+  EXPECT_EQ(tokenize({{"prompt", "a"}, {"completion", " b"}}, DataFormat::auto_detect).labels, (Ids{X, X, kB, kEos}));
+
   const auto path = write_jsonl("detect", "{\"prompt\": \"hi\", \"completion\": \" bye\"}\n");
   SftDataOptions o;
   auto ds = SftDataset::from_jsonl(path, tok(), o);
