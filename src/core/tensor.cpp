@@ -164,7 +164,7 @@ template std::vector<int64_t> Tensor::to_vector<int64_t>() const;
 template std::vector<int32_t> Tensor::to_vector<int32_t>() const;
 template std::vector<uint8_t> Tensor::to_vector<uint8_t>() const;
 
-Tensor Tensor::make_view(const Shape& shape, const Strides& strides, int64_t offset) const {
+Tensor Tensor::make_view(const Shape& shape, const Strides& strides, int64_t offset, bool is_expand) const {
   auto impl = std::make_shared<Impl>();
   impl->storage = this->impl().storage;
   impl->dtype = dtype();
@@ -172,7 +172,7 @@ Tensor Tensor::make_view(const Shape& shape, const Strides& strides, int64_t off
   impl->strides = strides;
   impl->offset = offset;
   Tensor out(std::move(impl));
-  if (autograd::needs_grad({this})) record_view_backward(out);
+  if (autograd::needs_grad({this})) record_view_backward(out, is_expand);
   return out;
 }
 
@@ -180,13 +180,8 @@ Tensor Tensor::make_view(const Shape& shape, const Strides& strides, int64_t off
 // is written into a zeroed buffer laid out like the base's storage span, and read back with
 // the base's geometry. This covers every view (reshape, permute, narrow, slice, select,
 // squeeze) with one rule; expand, whose elements alias, reduces with sum_to instead.
-void Tensor::record_view_backward(Tensor& out) const {
+void Tensor::record_view_backward(Tensor& out, bool is_expand) const {
   const Tensor base = *this;
-  const bool is_expand = [&] {
-    for (int i = 0; i < out.dim(); ++i)
-      if (out.stride(i) == 0 && out.size(i) > 1) return true;
-    return false;
-  }();
   if (is_expand) {
     autograd::record(out, "expand", {base}, [shape = base.shape()](const Tensor& g) {
       Tensor r = autograd::sum_to(g, shape);
@@ -367,7 +362,7 @@ Tensor Tensor::expand(const Shape& want) const {
       st.push_back(0);
     }
   }
-  return make_view(s, st, offset());
+  return make_view(s, st, offset(), /*is_expand=*/true);
 }
 
 Tensor Tensor::unsqueeze(int d) const {

@@ -220,3 +220,26 @@ TEST(Autograd, ReplaceDataKeepsTheParameterSlot) {
 }
 
 }  // namespace
+
+namespace {
+// A view of an expanded tensor that is not itself the expand (narrow, transpose) aliases
+// elements; torch handles it through as_strided. We refuse it with a clear error rather than
+// a wrong gradient (no model builds one: they make the expansion contiguous first).
+TEST(Autograd, ViewOfAnExpandedTensorIsAClearError) {
+  Tensor w = Tensor::from_vector(std::vector<float>{1, 2, 3}, {3});
+  autograd::set_requires_grad(w);
+  const Tensor e = w.unsqueeze(0).expand({4, 3});
+  for (auto make : {+[](const Tensor& t) { return t.narrow(0, 1, 2); }, +[](const Tensor& t) { return t.transpose(0, 1); }}) {
+    try {
+      make(e);
+      FAIL() << "expected an error";
+    } catch (const Error& err) {
+      EXPECT_NE(std::string(err.what()).find("view of an expanded tensor"), std::string::npos) << err.what();
+    }
+  }
+  // The expand itself differentiates: each of the 4 rows adds its gradient.
+  Tensor y = ops::mul_scalar(e.contiguous(), 2.0);
+  autograd::backward(y, Tensor::full({4, 3}, 1.0));
+  EXPECT_EQ(autograd::grad(w).to_vector<float>(), (std::vector<float>{8, 8, 8}));
+}
+}  // namespace

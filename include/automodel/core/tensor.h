@@ -114,8 +114,9 @@ class Tensor {
     std::shared_ptr<AutogradMeta> autograd;
   };
   explicit Tensor(std::shared_ptr<Impl> i) : impl_(std::move(i)) {}
-  Tensor make_view(const Shape& shape, const Strides& strides, int64_t offset) const;
-  void record_view_backward(Tensor& out) const;
+  // is_expand: made by expand(), whose gradient is reduced with sum_to (see tensor.cpp).
+  Tensor make_view(const Shape& shape, const Strides& strides, int64_t offset, bool is_expand = false) const;
+  void record_view_backward(Tensor& out, bool is_expand) const;
   void record_copy_backward(Tensor& out, const char* op) const;
   const Impl& impl() const;
   Impl& impl();
