@@ -23,7 +23,7 @@ struct DemoOptions {
   std::filesystem::path dir = "automodel-demo";  // everything is written here (replaced)
   int64_t train_examples = 6000;
   int64_t test_examples = 100;
-  int64_t max_steps = 500;
+  int64_t max_steps = 1000;
   uint64_t seed = 1234;
   bool progress = true;
 };
