@@ -72,7 +72,10 @@ TEST_P(SdpaTest, FusedEqualsUnfusedReference) {
 INSTANTIATE_TEST_SUITE_P(Variants, SdpaTest,
                          ::testing::Values(Case{4, 4, 6, 6, 0, 0, false}, Case{4, 2, 6, 6, 0, 0, true},
                                            Case{4, 1, 1, 9, 0, 0, true}, Case{4, 2, 7, 7, 3, 0, true},
-                                           Case{2, 2, 5, 5, 0, 5.0, true}, Case{4, 2, 2, 10, 4, 2.0, false}));
+                                           Case{2, 2, 5, 5, 0, 5.0, true}, Case{4, 2, 2, 10, 4, 2.0, false},
+                                           // >= 32 f32 queries take the sgemm (blocked) kernel
+                                           Case{4, 2, 40, 40, 0, 0, true}, Case{4, 1, 33, 45, 7, 3.0, true},
+                                           Case{2, 2, 64, 64, 0, 0, false}));
 
 TEST(Sdpa, FullyMaskedRowAveragesValuesLikeEager) {
   Tensor q = random_tensor({1, 1, 2, 4}, 1), k = random_tensor({1, 1, 2, 4}, 2), v = random_tensor({1, 1, 2, 4}, 3);

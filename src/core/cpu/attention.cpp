@@ -4,10 +4,13 @@
 // materialised. With bf16/f16 operands the kernel rounds where HF's eager attention stores a
 // reduced-precision tensor (scores after the matmul and after scaling, soft-cap steps, the
 // probabilities after the f32 softmax).
+#include <cblas.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "automodel/core/blas.h"
 #include "automodel/core/thread_pool.h"
 #include "convert.h"
 #include "float_io.h"
@@ -27,6 +30,79 @@ inline float mask_value(const Tensor& m, const std::byte* base, int64_t b, int64
   return float(load_as_double(m.dtype(), base + off * dtype_size(m.dtype())));
 }
 
+// float32 with many queries (prefill, training): per (batch, head), S = scale·Q·Kᵀ and O = P·V
+// as two sgemm calls around the row-wise soft-cap / mask / softmax, instead of one scalar
+// pass per query row. Same masking rules and the same f32 softmax as the row kernel below.
+Tensor attention_f32_blocked(const Tensor& q, const Tensor& k, const Tensor& v, const ops::AttentionOptions& opt,
+                             const Tensor& mask) {
+  const int64_t B = q.size(0), H = q.size(1), Tq = q.size(2), D = q.size(3);
+  const int64_t Hkv = k.size(1), Tk = k.size(2), Dv = v.size(3), group = H / Hkv;
+  const int64_t q_offset = opt.q_offset >= 0 ? opt.q_offset : Tk - Tq;
+  Tensor out = Tensor::empty({B, H, Tq, Dv}, DType::F32);
+  const bool mask_is_bool = mask.defined() && !dtype_info(mask.dtype()).is_floating;
+  const std::byte* mp = mask.defined() ? static_cast<const std::byte*>(mask.raw_data()) : nullptr;
+  const Tensor kpm = opt.key_padding_mask.defined() ? opt.key_padding_mask.contiguous() : Tensor();
+  const std::byte* kpmp = kpm.defined() ? static_cast<const std::byte*>(kpm.raw_data()) : nullptr;
+  const int64_t kpm_sz = kpm.defined() ? dtype_size(kpm.dtype()) : 0;
+  const float scale = float(opt.scale), cap = float(opt.softcap);
+  const float* qp = q.data<float>();
+  const float* kp = k.data<float>();
+  const float* vp = v.data<float>();
+  float* op = out.mutable_data<float>();
+  ensure_blas_ready();
+  ThreadPool::global().parallel_for(B * H, 1, [&](int64_t w0, int64_t w1) {
+    std::vector<float> S(static_cast<size_t>(Tq * Tk));
+    std::vector<char> allowed(static_cast<size_t>(Tk));
+    for (int64_t w = w0; w < w1; ++w) {
+      const int64_t b = w / H, h = w % H, hk = h / group;
+      const float* Q = qp + b * q.stride(0) + h * q.stride(1);
+      const float* K = kp + b * k.stride(0) + hk * k.stride(1);
+      const float* V = vp + b * v.stride(0) + hk * v.stride(1);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(Tq), int(Tk), int(D), scale, Q, int(q.stride(2)), K,
+                  int(k.stride(2)), 0.0f, S.data(), int(Tk));
+      for (int64_t i = 0; i < Tq; ++i) {
+        float* row = S.data() + i * Tk;
+        const int64_t pos = q_offset + i;
+        int64_t n_allowed = 0;
+        float mx = -INFINITY;
+        for (int64_t j = 0; j < Tk; ++j) {
+          bool ok = true;
+          if (opt.causal && j > pos) ok = false;
+          if (ok && opt.sliding_window > 0 && pos - j >= opt.sliding_window) ok = false;
+          if (ok && kpmp && load_as_int64(kpm.dtype(), kpmp + (b * Tk + j) * kpm_sz) == 0) ok = false;
+          if (ok && mask_is_bool && !mask_allows(mask, mp, b, h, i, j)) ok = false;
+          allowed[size_t(j)] = ok;
+          if (!ok) continue;
+          ++n_allowed;
+          float sc = row[j];
+          if (cap > 0) sc = std::tanh(sc / cap) * cap;
+          if (mask.defined() && !mask_is_bool) sc += mask_value(mask, mp, b, h, i, j);
+          row[j] = sc;
+          mx = std::max(mx, sc);
+        }
+        if (n_allowed == 0) {
+          // Every key is masked: a uniform average (see the row kernel).
+          std::fill(row, row + Tk, 1.0f / float(Tk));
+          continue;
+        }
+        float sum = 0;
+        for (int64_t j = 0; j < Tk; ++j) {
+          if (!allowed[size_t(j)]) {
+            row[j] = 0;
+            continue;
+          }
+          row[j] = std::exp(row[j] - mx);
+          sum += row[j];
+        }
+        for (int64_t j = 0; j < Tk; ++j) row[j] /= sum;
+      }
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(Tq), int(Dv), int(Tk), 1.0f, S.data(), int(Tk), V,
+                  int(v.stride(2)), 0.0f, op + (b * H + h) * Tq * Dv, int(Dv));
+    }
+  });
+  return out;
+}
+
 }  // namespace
 
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::AttentionOptions& opt,
@@ -35,6 +111,10 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
   const int64_t Hkv = k.size(1), Tk = k.size(2), Dv = v.size(3);
   const int64_t group = H / Hkv;
   const DType dt = q.dtype();
+  // Many f32 queries: the sgemm form (bounded scratch: one Tq x Tk score block per thread).
+  if (dt == DType::F32 && Tq >= 32 && Tq * Tk <= (int64_t(4) << 20) && D > 0 && q.stride(3) == 1 &&
+      k.stride(3) == 1 && v.stride(3) == 1 && q.is_contiguous())
+    return attention_f32_blocked(q, k, v, opt, mask);
   const bool low = dt != DType::F32;
   const int64_t q_offset = opt.q_offset >= 0 ? opt.q_offset : Tk - Tq;
   Tensor out = Tensor::empty({B, H, Tq, Dv}, dt);
