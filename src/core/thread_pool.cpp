@@ -1,8 +1,12 @@
 #include "automodel/core/thread_pool.h"
 
+#include <pthread.h>
+
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace automodel {
 
@@ -25,6 +29,12 @@ std::unique_ptr<ThreadPool>& global_slot() {
   static std::unique_ptr<ThreadPool> pool;
   return pool;
 }
+
+// Set in a child process after fork(): the pool's worker threads did not survive it (and a
+// lock one of them held may stay locked forever), so the child's next global() call builds a
+// fresh pool instead of touching the old one.
+std::atomic<bool> g_forked{false};
+void mark_forked_child() { g_forked.store(true, std::memory_order_relaxed); }
 
 inline void cpu_relax() {
 #if defined(__x86_64__)
@@ -117,8 +127,18 @@ void ThreadPool::worker_loop() {
 ThreadPool& ThreadPool::global() {
   static std::once_flag once;
   std::call_once(once, [] {
+    pthread_atfork(nullptr, nullptr, &mark_forked_child);
     if (!global_slot()) global_slot() = std::make_unique<ThreadPool>(default_threads());
   });
+  if (g_forked.load(std::memory_order_relaxed)) {
+    g_forked.store(false, std::memory_order_relaxed);
+    // The old pool is kept (reachable, never destroyed: joining threads that no longer exist
+    // would hang) and replaced by one of the same size.
+    static std::vector<ThreadPool*> abandoned;
+    const int threads = global_slot()->num_threads();
+    abandoned.push_back(global_slot().release());
+    global_slot() = std::make_unique<ThreadPool>(threads);
+  }
   return *global_slot();
 }
 

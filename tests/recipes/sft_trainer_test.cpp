@@ -198,6 +198,7 @@ TEST(SftTrainer, KilledDuringCheckpointSaveLeavesNothingToResumeFrom) {
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
+    ::alarm(120);  // a hang becomes SIGALRM (a test failure), not a stuck suite
     SftRunOptions die = quiet();
     die.exit_during_save_at_step = 4;  // _Exit(137) after the model files of checkpoint-4
     try {
