@@ -12,6 +12,11 @@ int64_t count_loss_tokens(const Tensor& labels) {
   return n;
 }
 
+Tensor CausalLM::loss_sum(const Tensor&, const Tensor&, const Tensor&, const Tensor&) {
+  fail(architecture().empty() ? std::string("this model") : architecture(),
+       " has no training forward (loss_sum); models built by AutoModelForCausalLM have one");
+}
+
 void make_trainable(const NamedTensors& params, std::optional<DType> dtype,
                     const std::function<bool(const std::string&)>& trainable) {
   for (const auto& [name, t] : params) {

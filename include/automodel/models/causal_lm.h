@@ -62,8 +62,9 @@ class CausalLM {
   // loss run fused in chunks (ops::linear_cross_entropy_sum), so [tokens, vocab] logits never
   // exist. Divide by count_loss_tokens(labels) for HF's mean, or by the count over all
   // micro-batches of a step for gradient accumulation (HF's num_items_in_batch).
+  // The default (a model with no training forward, e.g. a test double) throws.
   virtual Tensor loss_sum(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& labels,
-                          const Tensor& position_ids = Tensor()) = 0;
+                          const Tensor& position_ids = Tensor());
 
   // The parsed config.json and generation_config.json (null JSON when the file is absent).
   virtual const json& config_json() const = 0;
