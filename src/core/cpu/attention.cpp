@@ -30,6 +30,18 @@ inline float mask_value(const Tensor& m, const std::byte* base, int64_t b, int64
   return float(load_as_double(m.dtype(), base + off * dtype_size(m.dtype())));
 }
 
+// Whether query row i (absolute position pos) of (b, h) may attend key j: the structural masks
+// (causal, sliding window, key padding) and a boolean explicit mask. Shared by both kernels.
+inline bool key_allowed(const ops::AttentionOptions& opt, int64_t pos, int64_t j, const Tensor& kpm,
+                        const std::byte* kpmp, int64_t kpm_sz, int64_t b, int64_t Tk, bool mask_is_bool,
+                        const Tensor& mask, const std::byte* mp, int64_t h, int64_t i) {
+  if (opt.causal && j > pos) return false;
+  if (opt.sliding_window > 0 && pos - j >= opt.sliding_window) return false;
+  if (kpmp && load_as_int64(kpm.dtype(), kpmp + (b * Tk + j) * kpm_sz) == 0) return false;
+  if (mask_is_bool && !mask_allows(mask, mp, b, h, i, j)) return false;
+  return true;
+}
+
 // float32 with many queries (prefill, training): per (batch, head), S = scale·Q·Kᵀ and O = P·V
 // as two sgemm calls around the row-wise soft-cap / mask / softmax, instead of one scalar
 // pass per query row. Same masking rules and the same f32 softmax as the row kernel below.
@@ -66,11 +78,7 @@ Tensor attention_f32_blocked(const Tensor& q, const Tensor& k, const Tensor& v, 
         int64_t n_allowed = 0;
         float mx = -INFINITY;
         for (int64_t j = 0; j < Tk; ++j) {
-          bool ok = true;
-          if (opt.causal && j > pos) ok = false;
-          if (ok && opt.sliding_window > 0 && pos - j >= opt.sliding_window) ok = false;
-          if (ok && kpmp && load_as_int64(kpm.dtype(), kpmp + (b * Tk + j) * kpm_sz) == 0) ok = false;
-          if (ok && mask_is_bool && !mask_allows(mask, mp, b, h, i, j)) ok = false;
+          const bool ok = key_allowed(opt, pos, j, kpm, kpmp, kpm_sz, b, Tk, mask_is_bool, mask, mp, h, i);
           allowed[size_t(j)] = ok;
           if (!ok) continue;
           ++n_allowed;
@@ -160,11 +168,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
       int64_t n_allowed = 0;
       float mx = -INFINITY;
       for (int64_t j = 0; j < Tk; ++j) {
-        bool ok = true;
-        if (opt.causal && j > pos) ok = false;
-        if (ok && opt.sliding_window > 0 && pos - j >= opt.sliding_window) ok = false;
-        if (ok && kpmp && load_as_int64(kpm.dtype(), kpmp + (b * Tk + j) * kpm_sz) == 0) ok = false;
-        if (ok && mask_is_bool && !mask_allows(mask, mp, b, h, i, j)) ok = false;
+        const bool ok = key_allowed(opt, pos, j, kpm, kpmp, kpm_sz, b, Tk, mask_is_bool, mask, mp, h, i);
         allowed[size_t(j)] = ok;
         if (!ok) continue;
         ++n_allowed;
