@@ -136,6 +136,15 @@ void write_byte_level_tokenizer(const fs::path& dir) {
   write_json_file(dir / "tokenizer_config.json", cfg);
 }
 
+json demo_llama_config(InitSizes sizes) {
+  sizes.vocab_size = kDemoVocabSize;
+  json config = default_causal_lm_config("llama", sizes);
+  config["bos_token_id"] = 256;
+  config["eos_token_id"] = 257;
+  config["pad_token_id"] = 258;
+  return config;
+}
+
 ReversalTask make_reversal_task(int64_t train_examples, int64_t test_examples, uint64_t seed) {
   std::mt19937_64 rng(seed);
   ReversalTask t;
@@ -163,12 +172,8 @@ DemoResult run_demo(const DemoOptions& o) {
   sizes.num_heads = 4;
   sizes.num_kv_heads = 4;
   sizes.intermediate_size = 384;
-  sizes.vocab_size = kDemoVocabSize;
   sizes.max_position_embeddings = 128;
-  json config = default_causal_lm_config("llama", sizes);
-  config["bos_token_id"] = 256;
-  config["eos_token_id"] = 257;
-  config["pad_token_id"] = 258;
+  json config = demo_llama_config(sizes);
   config["tie_word_embeddings"] = true;
   const int64_t params = write_random_causal_lm(config, base, o.seed, DType::F32);
   write_byte_level_tokenizer(base);

@@ -21,11 +21,7 @@ using testing::run_cli;
 fs::path setup_run(const std::string& name) {
   const fs::path root = testing::scratch_dir(name);
   InitSizes s{32, 2, 4, 2, 64, recipes::kDemoVocabSize, 64};
-  json config = default_causal_lm_config("llama", s);
-  config["bos_token_id"] = 256;
-  config["eos_token_id"] = 257;
-  config["pad_token_id"] = 258;
-  write_random_causal_lm(config, root / "base", 5);
+  write_random_causal_lm(recipes::demo_llama_config(s), root / "base", 5);
   recipes::write_byte_level_tokenizer(root / "base");
   std::ofstream data(root / "train.jsonl");
   for (const json& r : recipes::make_reversal_task(40, 2, 3).train) data << r.dump() << "\n";

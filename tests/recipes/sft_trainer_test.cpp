@@ -48,13 +48,8 @@ fs::path make_base(const fs::path& root) {
   s.num_heads = 4;
   s.num_kv_heads = 2;
   s.intermediate_size = 64;
-  s.vocab_size = kDemoVocabSize;
   s.max_position_embeddings = 64;
-  json config = default_causal_lm_config("llama", s);
-  config["bos_token_id"] = 256;
-  config["eos_token_id"] = 257;
-  config["pad_token_id"] = 258;
-  write_random_causal_lm(config, base, 7, DType::F32);
+  write_random_causal_lm(demo_llama_config(s), base, 7, DType::F32);
   write_byte_level_tokenizer(base);
   const ReversalTask task = make_reversal_task(48, 4, 11);
   std::ofstream f(root / "train.jsonl");

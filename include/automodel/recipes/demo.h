@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "automodel/hub/json_file.h"
+#include "automodel/models/auto_model.h"
 
 namespace automodel::recipes {
 
@@ -18,6 +19,10 @@ namespace automodel::recipes {
 // (ids 256, 257, 258). Every string round-trips byte for byte.
 void write_byte_level_tokenizer(const std::filesystem::path& dir);
 inline constexpr int64_t kDemoVocabSize = 259;
+
+// config.json of a Llama with `sizes` (vocab_size set to kDemoVocabSize) whose bos / eos / pad
+// ids are the tokenizer's <s> </s> <pad>.
+json demo_llama_config(InitSizes sizes);
 
 struct DemoOptions {
   std::filesystem::path dir = "automodel-demo";  // everything is written here (replaced)
