@@ -70,12 +70,15 @@ void ThreadPool::work_on(Job& job) {
   }
 }
 
-void ThreadPool::run(int64_t n, int64_t grain, Fn fn, void* ctx) {
+void ThreadPool::run(int64_t n, int64_t grain, int chunks_per_thread, Fn fn, void* ctx) {
   std::lock_guard<std::mutex> run_lock(run_mu_);
   const int64_t threads = num_threads();
-  // About 4 chunks per thread evens out uneven chunks without much counter traffic.
-  int64_t chunk = (n + threads * 4 - 1) / (threads * 4);
-  if (chunk < grain) chunk = grain;
+  // About 4 chunks per thread (parallel_for) evens out uneven chunks without much counter traffic.
+  int64_t chunk = grain;
+  if (chunks_per_thread > 0) {
+    chunk = (n + threads * chunks_per_thread - 1) / (threads * chunks_per_thread);
+    if (chunk < grain) chunk = grain;
+  }
   Job job;
   job.fn = fn;
   job.ctx = ctx;

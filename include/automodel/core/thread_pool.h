@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace automodel {
@@ -33,7 +34,21 @@ class ThreadPool {
       fn(int64_t(0), n);
       return;
     }
-    run(n, grain, [](void* ctx, int64_t b, int64_t e) { (*static_cast<F*>(ctx))(b, e); }, &fn);
+    run(n, grain, 4, [](void* ctx, int64_t b, int64_t e) { (*static_cast<std::remove_reference_t<F>*>(ctx))(b, e); }, &fn);
+  }
+
+  // Like parallel_for, but in chunks of exactly `chunk` (the last may be shorter), however many
+  // that makes: for memory-bound loops, where small chunks taken from the shared counter keep
+  // every thread streaming until the end instead of one waiting on the other's last big chunk.
+  template <class F>
+  void parallel_for_chunks(int64_t n, int64_t chunk, F&& fn) {
+    if (n <= 0) return;
+    if (chunk < 1) chunk = 1;
+    if (workers_.empty() || n <= chunk || in_pool_thread()) {
+      fn(int64_t(0), n);
+      return;
+    }
+    run(n, chunk, 0, [](void* ctx, int64_t b, int64_t e) { (*static_cast<std::remove_reference_t<F>*>(ctx))(b, e); }, &fn);
   }
 
   // The process-wide pool. Its size comes from AUTOMODEL_NUM_THREADS, else the number of cores.
@@ -54,7 +69,9 @@ class ThreadPool {
     std::atomic<int64_t> done{0};
     std::atomic<int> users{0};
   };
-  void run(int64_t n, int64_t grain, Fn fn, void* ctx);
+  // chunks_per_thread > 0: about that many chunks per thread, each at least `grain` long;
+  // 0: chunks of exactly `grain`.
+  void run(int64_t n, int64_t grain, int chunks_per_thread, Fn fn, void* ctx);
   void worker_loop();
   static void work_on(Job& job);
   static bool in_pool_thread();
