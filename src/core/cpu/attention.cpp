@@ -20,27 +20,53 @@ namespace automodel::cpu {
 
 namespace {
 
-inline bool mask_allows(const Tensor& m, const std::byte* base, int64_t b, int64_t h, int64_t i, int64_t j) {
-  const int64_t off = b * m.stride(0) + h * m.stride(1) + i * m.stride(2) + j * m.stride(3);
-  return load_as_double(m.dtype(), base + off * dtype_size(m.dtype())) != 0;
-}
+// The masking rules of both kernels, read once per call into plain arrays and strides, so the
+// per-key test in the inner loops does no Tensor calls or dtype switches: structural masks
+// (causal, sliding window), the key padding mask [B, Tk] as bytes, and an explicit [B|1, H|1,
+// Tq, Tk] mask (boolean = allowed or not, floating = added to the score) as f32 or bytes.
+class KeyMask {
+ public:
+  KeyMask(const ops::AttentionOptions& opt, const Tensor& mask, int64_t Tk)
+      : causal_(opt.causal), window_(opt.sliding_window), tk_(Tk) {
+    if (opt.key_padding_mask.defined()) {
+      const std::vector<int64_t> keep = opt.key_padding_mask.to(DType::I64).contiguous().to_vector<int64_t>();
+      padding_.assign(keep.size(), 0);
+      for (size_t n = 0; n < keep.size(); ++n) padding_[n] = keep[n] != 0;
+    }
+    if (mask.defined()) {
+      mask_dtype_ = mask.dtype();
+      is_bool_ = !dtype_info(mask_dtype_).is_floating;
+      elem_ = dtype_size(mask_dtype_);
+      base_ = static_cast<const std::byte*>(mask.raw_data());
+      for (int d = 0; d < 4; ++d) stride_[d] = mask.stride(d);  // 0 along broadcast dims
+    }
+  }
+  // Whether query row i (absolute position pos) of (b, h) may attend key j.
+  bool allowed(int64_t b, int64_t h, int64_t i, int64_t pos, int64_t j) const {
+    if (causal_ && j > pos) return false;
+    if (window_ > 0 && pos - j >= window_) return false;
+    if (!padding_.empty() && !padding_[size_t(b * tk_ + j)]) return false;
+    if (base_ && is_bool_ && load(b, h, i, j) == 0) return false;
+    return true;
+  }
+  // Whether an explicit floating mask adds to the scores, and what it adds.
+  bool adds() const { return base_ && !is_bool_; }
+  float added(int64_t b, int64_t h, int64_t i, int64_t j) const { return float(load(b, h, i, j)); }
 
-inline float mask_value(const Tensor& m, const std::byte* base, int64_t b, int64_t h, int64_t i, int64_t j) {
-  const int64_t off = b * m.stride(0) + h * m.stride(1) + i * m.stride(2) + j * m.stride(3);
-  return float(load_as_double(m.dtype(), base + off * dtype_size(m.dtype())));
-}
-
-// Whether query row i (absolute position pos) of (b, h) may attend key j: the structural masks
-// (causal, sliding window, key padding) and a boolean explicit mask. Shared by both kernels.
-inline bool key_allowed(const ops::AttentionOptions& opt, int64_t pos, int64_t j, const Tensor& kpm,
-                        const std::byte* kpmp, int64_t kpm_sz, int64_t b, int64_t Tk, bool mask_is_bool,
-                        const Tensor& mask, const std::byte* mp, int64_t h, int64_t i) {
-  if (opt.causal && j > pos) return false;
-  if (opt.sliding_window > 0 && pos - j >= opt.sliding_window) return false;
-  if (kpmp && load_as_int64(kpm.dtype(), kpmp + (b * Tk + j) * kpm_sz) == 0) return false;
-  if (mask_is_bool && !mask_allows(mask, mp, b, h, i, j)) return false;
-  return true;
-}
+ private:
+  double load(int64_t b, int64_t h, int64_t i, int64_t j) const {
+    const int64_t off = b * stride_[0] + h * stride_[1] + i * stride_[2] + j * stride_[3];
+    return load_as_double(mask_dtype_, base_ + off * elem_);
+  }
+  bool causal_;
+  int64_t window_, tk_;
+  std::vector<uint8_t> padding_;
+  const std::byte* base_ = nullptr;
+  DType mask_dtype_ = DType::F32;
+  bool is_bool_ = false;
+  int64_t elem_ = 0;
+  int64_t stride_[4] = {0, 0, 0, 0};
+};
 
 // float32 with many queries (prefill, training): per (batch, head), S = scale·Q·Kᵀ and O = P·V
 // as two sgemm calls around the row-wise soft-cap / mask / softmax, instead of one scalar
@@ -51,11 +77,7 @@ Tensor attention_f32_blocked(const Tensor& q, const Tensor& k, const Tensor& v, 
   const int64_t Hkv = k.size(1), Tk = k.size(2), Dv = v.size(3), group = H / Hkv;
   const int64_t q_offset = opt.q_offset >= 0 ? opt.q_offset : Tk - Tq;
   Tensor out = Tensor::empty({B, H, Tq, Dv}, DType::F32);
-  const bool mask_is_bool = mask.defined() && !dtype_info(mask.dtype()).is_floating;
-  const std::byte* mp = mask.defined() ? static_cast<const std::byte*>(mask.raw_data()) : nullptr;
-  const Tensor kpm = opt.key_padding_mask.defined() ? opt.key_padding_mask.contiguous() : Tensor();
-  const std::byte* kpmp = kpm.defined() ? static_cast<const std::byte*>(kpm.raw_data()) : nullptr;
-  const int64_t kpm_sz = kpm.defined() ? dtype_size(kpm.dtype()) : 0;
+  const KeyMask keys(opt, mask, Tk);
   const float scale = float(opt.scale), cap = float(opt.softcap);
   const float* qp = q.data<float>();
   const float* kp = k.data<float>();
@@ -78,13 +100,13 @@ Tensor attention_f32_blocked(const Tensor& q, const Tensor& k, const Tensor& v, 
         int64_t n_allowed = 0;
         float mx = -INFINITY;
         for (int64_t j = 0; j < Tk; ++j) {
-          const bool ok = key_allowed(opt, pos, j, kpm, kpmp, kpm_sz, b, Tk, mask_is_bool, mask, mp, h, i);
+          const bool ok = keys.allowed(b, h, i, pos, j);
           allowed[size_t(j)] = ok;
           if (!ok) continue;
           ++n_allowed;
           float sc = row[j];
           if (cap > 0) sc = std::tanh(sc / cap) * cap;
-          if (mask.defined() && !mask_is_bool) sc += mask_value(mask, mp, b, h, i, j);
+          if (keys.adds()) sc += keys.added(b, h, i, j);
           row[j] = sc;
           mx = std::max(mx, sc);
         }
@@ -131,11 +153,11 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
   const auto* vp = static_cast<const std::byte*>(v.raw_data());
   auto* op = static_cast<std::byte*>(out.mutable_raw_data());
   const int64_t esz = dtype_size(dt);
-  const bool mask_is_bool = mask.defined() && !dtype_info(mask.dtype()).is_floating;
-  const std::byte* mp = mask.defined() ? static_cast<const std::byte*>(mask.raw_data()) : nullptr;
-  Tensor kpm = opt.key_padding_mask.defined() ? opt.key_padding_mask.contiguous() : Tensor();
-  const std::byte* kpmp = kpm.defined() ? static_cast<const std::byte*>(kpm.raw_data()) : nullptr;
-  const int64_t kpm_sz = kpm.defined() ? dtype_size(kpm.dtype()) : 0;
+  const KeyMask keys(opt, mask, Tk);
+  // Strides read once: Tensor accessors in the per-key loops cost more than the arithmetic.
+  const int64_t qs0 = q.stride(0), qs1 = q.stride(1), qs2 = q.stride(2);
+  const int64_t ks0 = k.stride(0), ks1 = k.stride(1), ks2 = k.stride(2);
+  const int64_t vs0 = v.stride(0), vs1 = v.stride(1), vs2 = v.stride(2);
   const float scale = float(opt.scale), cap = float(opt.softcap);
   // torch 1.13's CPU bmm (what HF's eager attention calls) takes a naive kernel for products
   // with m*k*n < 400 that multiplies and accumulates in the tensor's dtype, rounding after
@@ -154,7 +176,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t b = r / (H * Tq), h = (r / Tq) % H, i = r % Tq, hk = h / group;
       const int64_t pos = q_offset + i;
-      const int64_t qoff = b * q.stride(0) + h * q.stride(1) + i * q.stride(2);
+      const int64_t qoff = b * qs0 + h * qs1 + i * qs2;
       widen_to_f32(dt, qp + qoff * esz, qrow.data(), D);
       // f32 keys stored as contiguous rows: all q.k products in one vectorised pass (the
       // scalar loop below cannot be vectorised without reassociating, and it dominated decode
@@ -162,17 +184,16 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
       if (f32_rows) {
         const int64_t last = opt.causal ? std::min<int64_t>(Tk, pos + 1) : Tk;
         if (last > 0)
-          dot_rows_f32(qrow.data(), reinterpret_cast<const float*>(kp) + b * k.stride(0) + hk * k.stride(1), D, 0,
-                       last, dots.data());
+          dot_rows_f32(qrow.data(), reinterpret_cast<const float*>(kp) + b * ks0 + hk * ks1, D, 0, last, dots.data());
       }
       int64_t n_allowed = 0;
       float mx = -INFINITY;
       for (int64_t j = 0; j < Tk; ++j) {
-        const bool ok = key_allowed(opt, pos, j, kpm, kpmp, kpm_sz, b, Tk, mask_is_bool, mask, mp, h, i);
+        const bool ok = keys.allowed(b, h, i, pos, j);
         allowed[size_t(j)] = ok;
         if (!ok) continue;
         ++n_allowed;
-        const int64_t koff = b * k.stride(0) + hk * k.stride(1) + j * k.stride(2);
+        const int64_t koff = b * ks0 + hk * ks1 + j * ks2;
         float s = 0;
         if (f32_rows) {
           s = dots[size_t(j)];
@@ -195,8 +216,8 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
           else
             s = std::tanh(s / cap) * cap;
         }
-        if (mask.defined() && !mask_is_bool) {
-          s += mask_value(mask, mp, b, h, i, j);
+        if (keys.adds()) {
+          s += keys.added(b, h, i, j);
           if (low) s = round_to(dt, s);
         }
         scores[size_t(j)] = s;
@@ -221,7 +242,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
         if (!allowed[size_t(j)]) continue;
         float p = scores[size_t(j)] / sum;
         if (low) p = round_to(dt, p);
-        const int64_t voff = b * v.stride(0) + hk * v.stride(1) + j * v.stride(2);
+        const int64_t voff = b * vs0 + hk * vs1 + j * vs2;
         if (dt == DType::F32) {
           const float* vr = reinterpret_cast<const float*>(vp) + voff;
           for (int64_t d = 0; d < Dv; ++d) acc[size_t(d)] += p * vr[d];
