@@ -32,7 +32,7 @@ void unary_block(UnaryKind kind, const float* in, float* out, int64_t n, float p
     case UnaryKind::kNeg: apply_unary(in, out, n, [](float v) { return -v; }); return;
     case UnaryKind::kExp: apply_unary(in, out, n, [](float v) { return std::exp(v); }); return;
     case UnaryKind::kTanh: apply_unary(in, out, n, [](float v) { return std::tanh(v); }); return;
-    case UnaryKind::kSilu: apply_unary(in, out, n, [](float v) { return v / (1.0f + std::exp(-v)); }); return;
+    case UnaryKind::kSilu: silu_f32(in, out, n); return;
     case UnaryKind::kGelu: apply_unary(in, out, n, gelu_erf); return;
     case UnaryKind::kGeluTanh: apply_unary(in, out, n, gelu_tanh_approx); return;
     case UnaryKind::kRelu: apply_unary(in, out, n, [](float v) { return v > 0 ? v : (std::isnan(v) ? v : 0.0f); }); return;

@@ -81,5 +81,7 @@ std::tuple<Tensor, Tensor, Tensor> attention_backward(const Tensor& q, const Ten
 void dot_rows_f32(const float* x, const float* w, int64_t in, int64_t r0, int64_t r1, float* y);
 void dot_rows_bf16(const float* x, const uint16_t* w, int64_t in, int64_t r0, int64_t r1, float* y);
 void dot_rows_f16(const float* x, const uint16_t* w, int64_t in, int64_t r0, int64_t r1, float* y);
+// out[i] = in[i] / (1 + exp(-in[i])), vectorised (silu_hwy.cpp).
+void silu_f32(const float* in, float* out, int64_t n);
 
 }  // namespace automodel::cpu
