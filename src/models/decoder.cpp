@@ -95,8 +95,10 @@ std::unique_ptr<KVCache> DecoderLM::new_cache(int64_t batch, int64_t expected_le
 
 Tensor DecoderLM::mlp(const Mlp& m, const Tensor& x) const {
   switch (m.kind) {
-    case Mlp::Kind::kGated:
-      return m.down.forward(ops::mul(ops::activation(m.gate.forward(x), m.act), m.up.forward(x)));
+    case Mlp::Kind::kGated: {
+      const std::vector<Tensor> gu = nn::forward_shared_input(x, {&m.gate, &m.up});
+      return m.down.forward(ops::mul(ops::activation(gu[0], m.act), gu[1]));
+    }
     case Mlp::Kind::kGatedFused: {
       Tensor gu = m.gate_up.forward(x);
       const int64_t inter = gu.size(-1) / 2;
@@ -157,11 +159,13 @@ Tensor DecoderLM::attention(const DecoderLayer& layer, int64_t index, const Tens
   const int64_t B = x.size(0), T = x.size(1), H = a.heads, Hkv = a.kv_heads, D = a.head_dim;
   Tensor q, k, v;
   switch (a.qkv_layout) {
-    case Attention::Qkv::kSeparate:
-      q = a.q.forward(x);
-      k = a.k.forward(x);
-      v = a.v.forward(x);
+    case Attention::Qkv::kSeparate: {
+      const std::vector<Tensor> qkv = nn::forward_shared_input(x, {&a.q, &a.k, &a.v});
+      q = qkv[0];
+      k = qkv[1];
+      v = qkv[2];
       break;
+    }
     case Attention::Qkv::kFusedConcat: {
       Tensor qkv = a.qkv.forward(x);
       q = qkv.narrow(-1, 0, H * D);

@@ -17,6 +17,20 @@ Tensor Linear::effective_weight() const {
   return weight;
 }
 
+std::vector<Tensor> forward_shared_input(const Tensor& x, const std::vector<const Linear*>& modules) {
+  std::vector<Tensor> ws, bs;
+  for (const Linear* m : modules) {
+    if (m->lora) {  // adapters add their own products: module by module
+      std::vector<Tensor> ys;
+      for (const Linear* each : modules) ys.push_back(each->forward(x));
+      return ys;
+    }
+    ws.push_back(m->effective_weight());
+    bs.push_back(m->bias);
+  }
+  return ops::linear_group(x, ws, bs);
+}
+
 Embedding Embedding::load(const VarBuilder& vb, int64_t num, int64_t dim, double init_std, int64_t padding_idx) {
   Embedding e;
   const bool fresh = vb.creating() && !vb.contains("weight");

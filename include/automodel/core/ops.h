@@ -65,6 +65,11 @@ Tensor sum_last(const Tensor& x);
 // x [..., in] @ weight^T + bias, weight in HF's [out, in] layout in any of f32/bf16/f16
 // (never copied or widened in memory), bias [out] or undefined. Result: x's dtype.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+// linear(x, weights[i], biases[i]) for each i, with the same values (biases may be empty or
+// hold undefined tensors). For decode (a few rows, no autograd) all the weights' rows run in
+// one pass over the thread pool: q/k/v or gate/up cost one fork-join instead of one each.
+std::vector<Tensor> linear_group(const Tensor& x, const std::vector<Tensor>& weights,
+                                 const std::vector<Tensor>& biases = {});
 // Batched matrix product [..., M, K] @ [..., K, N] (batch dims broadcast).
 Tensor matmul(const Tensor& a, const Tensor& b);
 

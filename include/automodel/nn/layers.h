@@ -28,6 +28,10 @@ struct Linear {
   Tensor effective_weight() const;
 };
 
+// forward() of each module on the same input, with the same values; modules without LoRA
+// adapters run as one ops::linear_group (decode's q/k/v and gate/up: one fork-join).
+std::vector<Tensor> forward_shared_input(const Tensor& x, const std::vector<const Linear*>& modules);
+
 // nn.Embedding [num, dim]. HF init: normal(0, std) (the padding row is zeroed by HF; a
 // creating store zeroes it too when padding_idx >= 0).
 struct Embedding {

@@ -20,11 +20,24 @@ namespace {
 
 // Rows of x at or below this count use the dot-product path.
 constexpr int64_t kGemvMaxRows = 4;
+// Weight bytes per chunk of the dot-product path (see gemv_chunk_rows).
+constexpr int64_t kGemvChunkBytes = 256 * 1024;
 // Output features per sgemm call in the prefill path: a few blocks per thread for balance, but
 // large enough that OpenBLAS's packing of x (repeated per call) stays small next to the math.
 int64_t block_out(int64_t out, int threads) {
   const int64_t per = (out + 4 * threads - 1) / (4 * threads);
   return std::clamp<int64_t>((per + 15) / 16 * 16, 64, 512);
+}
+
+// Weight rows per chunk of the dot-product path: about kGemvChunkBytes of weights, an even
+// count (the kernels take rows in pairs). Fixed-size chunks taken from the shared counter keep
+// both threads streaming to the end of a call (a quarter of a thread's share per chunk left
+// one thread waiting on the other's last chunk); much smaller chunks lose more to restarting
+// the prefetch stream at each one (measured on the 134M bf16 decode: 16-32 KiB slower,
+// 128-512 KiB alike).
+int64_t gemv_chunk_rows(int64_t in, int64_t elem_bytes) {
+  const int64_t rows = kGemvChunkBytes / std::max<int64_t>(in * elem_bytes, 1);
+  return std::max<int64_t>(2, rows / 2 * 2);
 }
 
 void dot_rows(DType wt, const float* x, const void* w, int64_t in, int64_t r0, int64_t r1, float* y) {
@@ -40,15 +53,19 @@ void dot_rows(DType wt, const float* x, const void* w, int64_t in, int64_t r0, i
 void linear_f32(const float* x, int64_t n, int64_t in, DType wt, const void* w, int64_t out, float* y) {
   ThreadPool& pool = ThreadPool::global();
   if (n <= kGemvMaxRows) {
-    std::vector<float> tmp;  // only used when n > 1 (y rows are strided by out)
-    const int64_t grain = std::max<int64_t>(16, 32768 / std::max<int64_t>(in, 1));
-    pool.parallel_for(out, grain, [&](int64_t r0, int64_t r1) {
-      std::vector<float> buf(size_t(r1 - r0));
+    const int64_t chunk = gemv_chunk_rows(in, dtype_info(wt).block_bytes);
+    auto body = [&](int64_t r0, int64_t r1) {
+      if (n == 1) {
+        dot_rows(wt, x, w, in, r0, r1, y + r0);
+        return;
+      }
+      std::vector<float> buf(size_t(r1 - r0));  // y rows are strided by out
       for (int64_t t = 0; t < n; ++t) {
         dot_rows(wt, x + t * in, w, in, r0, r1, buf.data());
         std::copy(buf.begin(), buf.end(), y + t * out + r0);
       }
-    });
+    };
+    pool.parallel_for_chunks(out, chunk, body);
     return;
   }
   ensure_blas_ready();
@@ -75,6 +92,24 @@ void linear_f32(const float* x, int64_t n, int64_t in, DType wt, const void* w, 
 // A contiguous f32 version of x (x itself when it already is one).
 Tensor as_f32(const Tensor& x) { return x.dtype() == DType::F32 ? x.contiguous() : x.to(DType::F32).contiguous(); }
 
+// Adds the bias (f32) to y [n, out] and returns it in x's dtype: one rounding of the
+// f32-accumulated result, as torch's bf16 GEMM.
+Tensor finish_linear(Tensor yf, const Tensor& b, DType out_dtype) {
+  const int64_t n = yf.size(0), out = yf.size(1);
+  float* y = yf.mutable_data<float>();
+  if (b.defined()) {
+    std::vector<float> bias(static_cast<size_t>(out));
+    widen_to_f32(b.dtype(), b.raw_data(), bias.data(), out);
+    ThreadPool::global().parallel_for(n, std::max<int64_t>(1, 65536 / std::max<int64_t>(out, 1)),
+                                      [&](int64_t t0, int64_t t1) {
+                                        for (int64_t t = t0; t < t1; ++t)
+                                          for (int64_t o = 0; o < out; ++o) y[t * out + o] += bias[size_t(o)];
+                                      });
+  }
+  if (out_dtype == DType::F32) return yf;
+  return yf.to(out_dtype);
+}
+
 }  // namespace
 
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
@@ -87,17 +122,50 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   } else if (n > 0) {
     linear_f32(xf.data<float>(), n, in, w.dtype(), w.raw_data(), out, y);
   }
-  if (b.defined()) {
-    std::vector<float> bias(static_cast<size_t>(out));
-    widen_to_f32(b.dtype(), b.raw_data(), bias.data(), out);
-    ThreadPool::global().parallel_for(n, std::max<int64_t>(1, 65536 / std::max<int64_t>(out, 1)),
-                                      [&](int64_t t0, int64_t t1) {
-                                        for (int64_t t = t0; t < t1; ++t)
-                                          for (int64_t o = 0; o < out; ++o) y[t * out + o] += bias[size_t(o)];
-                                      });
+  return finish_linear(yf, b, x.dtype());
+}
+
+std::vector<Tensor> linear_group(const Tensor& x, const std::vector<Tensor>& ws, const std::vector<Tensor>& bs) {
+  const int64_t in = x.size(-1), n = x.numel() / std::max<int64_t>(in, 1);
+  std::vector<Tensor> ys;
+  if (n > kGemvMaxRows || in == 0 || n == 0) {
+    for (size_t i = 0; i < ws.size(); ++i) ys.push_back(linear(x, ws[i], bs[i]));
+    return ys;
   }
-  if (x.dtype() == DType::F32) return yf;
-  return yf.to(x.dtype());  // one rounding of the f32-accumulated result, as torch's bf16 GEMM
+  // Decode: the weights' rows, one after the other, as one range split into small chunks, so
+  // q/k/v (or gate/up) cost one fork-join instead of one each.
+  Tensor xf = as_f32(x);
+  const float* xp = xf.data<float>();
+  std::vector<Tensor> yfs;
+  std::vector<int64_t> first_row{0};
+  int64_t widest = 1;
+  for (const Tensor& w : ws) {
+    yfs.push_back(Tensor::empty({n, w.size(0)}, DType::F32));
+    first_row.push_back(first_row.back() + w.size(0));
+    widest = std::max<int64_t>(widest, dtype_info(w.dtype()).block_bytes);
+  }
+  std::vector<float*> yps;
+  for (Tensor& y : yfs) yps.push_back(y.mutable_data<float>());
+  ThreadPool::global().parallel_for_chunks(first_row.back(), gemv_chunk_rows(in, widest), [&](int64_t r0, int64_t r1) {
+    std::vector<float> buf;
+    for (size_t i = 0; i < ws.size(); ++i) {
+      const int64_t lo = std::max(r0, first_row[i]) - first_row[i];
+      const int64_t hi = std::min(r1, first_row[i + 1]) - first_row[i];
+      if (lo >= hi) continue;
+      const int64_t out = ws[i].size(0);
+      if (n == 1) {
+        dot_rows(ws[i].dtype(), xp, ws[i].raw_data(), in, lo, hi, yps[i] + lo);
+        continue;
+      }
+      buf.resize(size_t(hi - lo));  // y rows are strided by out
+      for (int64_t t = 0; t < n; ++t) {
+        dot_rows(ws[i].dtype(), xp + t * in, ws[i].raw_data(), in, lo, hi, buf.data());
+        std::copy(buf.begin(), buf.end(), yps[i] + t * out + lo);
+      }
+    }
+  });
+  for (size_t i = 0; i < ws.size(); ++i) ys.push_back(finish_linear(yfs[i], bs[i], x.dtype()));
+  return ys;
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {

@@ -29,6 +29,9 @@ Tensor sum_last(const Tensor& x);
 
 // x [n, in] contiguous (f32/bf16/f16), w [out, in] contiguous (f32/bf16/f16), b [out] or undefined.
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b);
+// linear(x, ws[i], bs[i]) for each i (bs[i] may be undefined), the same values; a few rows
+// (decode) run as one pass over the thread pool.
+std::vector<Tensor> linear_group(const Tensor& x, const std::vector<Tensor>& ws, const std::vector<Tensor>& bs);
 // a [batch, M, K], b [batch, K, N] contiguous, same dtype.
 Tensor bmm(const Tensor& a, const Tensor& b);
 

@@ -42,6 +42,48 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   return y;
 }
 
+std::vector<Tensor> linear_group(const Tensor& x, const std::vector<Tensor>& weights, const std::vector<Tensor>& biases) {
+  AM_CHECK(biases.empty() || biases.size() == weights.size(), "linear_group: ", weights.size(), " weights but ",
+           biases.size(), " biases");
+  auto bias = [&](size_t i) { return biases.empty() ? Tensor() : biases[i]; };
+  // Training (a graph to record) takes the module-by-module path and its backward formulas.
+  std::vector<Tensor> operands{x};
+  for (size_t i = 0; i < weights.size(); ++i) {
+    operands.push_back(weights[i]);
+    operands.push_back(bias(i));
+  }
+  std::vector<Tensor> ys;
+  if (autograd::needs_grad(operands)) {
+    for (size_t i = 0; i < weights.size(); ++i) ys.push_back(linear(x, weights[i], bias(i)));
+    return ys;
+  }
+  std::vector<Tensor> ws, bs;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const Tensor& w = weights[i];
+    const Tensor b = bias(i);
+    check_float("linear_group", "weight", w);
+    check_dim("linear_group", "weight", w, 2);
+    AM_CHECK(x.size(-1) == w.size(1), "linear_group: x ", x.shape().str(), " has ", x.size(-1),
+             " input features but weight ", i, " ", w.shape().str(), " ([out, in]) expects ", w.size(1));
+    if (b.defined()) {
+      check_float("linear_group", "bias", b);
+      AM_CHECK(b.dim() == 1 && b.size(0) == w.size(0), "linear_group: bias ", i, " ", b.shape().str(),
+               " does not match weight ", w.shape().str());
+    }
+    op_device("linear_group", {&x, &w, &b});
+    ws.push_back(w.contiguous());
+    bs.push_back(b.defined() ? b.contiguous() : Tensor());
+  }
+  check_float("linear_group", "x", x);
+  std::vector<Tensor> flat = cpu::linear_group(x.contiguous(), ws, bs);
+  for (size_t i = 0; i < flat.size(); ++i) {
+    Shape out_shape = x.shape();
+    out_shape[out_shape.size() - 1] = ws[i].size(0);
+    ys.push_back(flat[i].view(out_shape));
+  }
+  return ys;
+}
+
 Tensor matmul(const Tensor& a, const Tensor& b) {
   check_float("matmul", "a", a);
   check_float("matmul", "b", b);
