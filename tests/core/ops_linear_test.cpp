@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "automodel/core/autograd.h"
 #include "automodel/core/ops.h"
 #include "ops_test_util.h"
 
@@ -76,3 +77,51 @@ TEST(Matmul, BatchedWithBroadcast) {
 }
 
 }  // namespace
+
+// linear_group gives each weight's linear() exactly: the decode path (a few rows, one pass over
+// the pool with chunks that straddle weights) as well as the many-rows path, with mixed
+// weight dtypes, shapes and biases.
+TEST(LinearGroup, EqualsOneLinearPerWeight) {
+  const int64_t in = 67;
+  const std::vector<Tensor> ws{random_tensor({131, in}, 2, DType::BF16), random_tensor({5, in}, 3),
+                              random_tensor({300, in}, 4, DType::F16), random_tensor({2, in}, 5, DType::BF16)};
+  const std::vector<Tensor> bs{random_tensor({131}, 6), Tensor(), random_tensor({300}, 7), Tensor()};
+  for (int64_t rows : {1, 2, 4, 9}) {
+    for (DType xdt : {DType::F32, DType::BF16}) {
+      Tensor x = random_tensor({1, rows, in}, 10 + uint64_t(rows), xdt);
+      const std::vector<Tensor> ys = ops::linear_group(x, ws, bs);
+      ASSERT_EQ(ys.size(), ws.size());
+      for (size_t i = 0; i < ws.size(); ++i) {
+        const Tensor ref = ops::linear(x, ws[i], bs[i]);
+        EXPECT_EQ(ys[i].shape(), ref.shape()) << i;
+        EXPECT_EQ(ys[i].dtype(), xdt);
+        EXPECT_EQ(ys[i].to_vector<float>(), ref.to_vector<float>()) << "weight " << i << ", rows " << rows;
+      }
+    }
+  }
+  EXPECT_TRUE(ops::linear_group(random_tensor({1, in}, 1), {}).empty());
+}
+
+TEST(LinearGroup, RejectsMismatchesLikeLinear) {
+  Tensor x = random_tensor({1, 4}, 1);
+  EXPECT_THROW(ops::linear_group(x, {random_tensor({3, 4}, 2), random_tensor({3, 5}, 3)}), Error);
+  EXPECT_THROW(ops::linear_group(x, {random_tensor({3, 4}, 2)}, {random_tensor({4}, 3)}), Error);
+  EXPECT_THROW(ops::linear_group(x, {random_tensor({3, 4}, 2)}, {Tensor(), Tensor()}), Error);
+}
+
+// With a graph to record, each product is an ordinary linear node: gradients equal the
+// separate calls'.
+TEST(LinearGroup, RecordsGradientsLikeSeparateLinears) {
+  Tensor x = random_tensor({1, 6}, 1);
+  Tensor w1 = random_tensor({3, 6}, 2), w2 = random_tensor({4, 6}, 3);
+  autograd::set_requires_grad(w1, true);
+  autograd::set_requires_grad(w2, true);
+  const std::vector<Tensor> ys = ops::linear_group(x, {w1, w2});
+  autograd::backward(ops::add(ops::sum_last(ys[0]), ops::sum_last(ys[1])));
+  Tensor v1 = random_tensor({3, 6}, 2), v2 = random_tensor({4, 6}, 3);
+  autograd::set_requires_grad(v1, true);
+  autograd::set_requires_grad(v2, true);
+  autograd::backward(ops::add(ops::sum_last(ops::linear(x, v1)), ops::sum_last(ops::linear(x, v2))));
+  EXPECT_EQ(autograd::grad(w1).to_vector<float>(), autograd::grad(v1).to_vector<float>());
+  EXPECT_EQ(autograd::grad(w2).to_vector<float>(), autograd::grad(v2).to_vector<float>());
+}

@@ -159,6 +159,23 @@ TEST(ThreadPool, CoversRangeExactlyOnce) {
   EXPECT_EQ(sum.load(), 8000);
 }
 
+TEST(ThreadPool, FixedChunksCoverRangeInExactSizes) {
+  ThreadPool pool(3);
+  for (int64_t n : {1, 5, 64, 1001}) {
+    for (int64_t chunk : {1, 4, 64, 5000}) {
+      std::vector<int> hits(size_t(n), 0);
+      std::atomic<int> short_chunks{0};
+      auto body = [&](int64_t b, int64_t e) {  // an lvalue callable
+        for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
+        if (e - b != std::min(chunk, n) && e != n) short_chunks++;
+      };
+      pool.parallel_for_chunks(n, chunk, body);
+      for (int h : hits) ASSERT_EQ(h, 1) << n << " " << chunk;
+      EXPECT_EQ(short_chunks.load(), 0) << "only the last chunk may be shorter";
+    }
+  }
+}
+
 TEST(Device, Parse) {
   EXPECT_TRUE(Device::parse("cpu").is_cpu());
   EXPECT_EQ(Device::parse("cuda:1").index, 1);
