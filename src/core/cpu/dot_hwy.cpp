@@ -42,21 +42,27 @@ struct LoadF16 {
   static float scalar(const uint16_t* p) { return f16_to_f32(*p); }
 };
 
-// Four weight rows per pass share each activation load.
+// Four weight rows per pass share each activation load; the same columns of the next four rows
+// are prefetched meanwhile, a line at a time (f32 over the 134M model's matrices on 2 threads:
+// 74-88% of the streaming bandwidth without, 84-93% with; see DotRowsBF16).
 template <class Load>
 HWY_INLINE void DotRows(const float* x, const typename Load::T* w, int64_t in, int64_t r0, int64_t r1, float* y) {
   const DF df;
   const Load load;
   const int64_t N = int64_t(hn::Lanes(df));
   const int64_t vec_end = in - in % N;
+  constexpr int64_t kLine = 64 / int64_t(sizeof(typename Load::T));  // elements per cache line
   int64_t r = r0;
   for (; r + 4 <= r1; r += 4) {
     const auto* w0 = w + r * in;
     const auto* w1 = w0 + in;
     const auto* w2 = w1 + in;
     const auto* w3 = w2 + in;
+    const bool prefetch = r + 8 <= r1;
     auto a0 = hn::Zero(df), a1 = hn::Zero(df), a2 = hn::Zero(df), a3 = hn::Zero(df);
     for (int64_t i = 0; i < vec_end; i += N) {
+      if (prefetch && i % kLine < N)
+        for (int k = 4; k < 8; ++k) __builtin_prefetch(w0 + k * in + i);
       const auto xv = hn::LoadU(df, x + i);
       a0 = hn::MulAdd(xv, load(df, w0 + i), a0);
       a1 = hn::MulAdd(xv, load(df, w1 + i), a1);
