@@ -56,6 +56,21 @@ TEST(Unary, ActivationsMatchFormulas) {
   EXPECT_THROW(ops::activation(x, "swiglu_nonexistent"), Error);
 }
 
+// The vectorised SiLU at the ends of the range, where exp(-x) over- or underflows: values as
+// torch's float32 silu gives them (a full vector of them plus a scalar tail).
+TEST(Unary, SiluAtExtremes) {
+  const std::vector<float> in{-1000.0f, -200.0f, -104.5f, -88.0f, -50.0f, 0.0f, 50.0f, 88.0f, 104.5f, 200.0f,
+                              1000.0f, 3.4e38f, -3.4e38f, 1e-30f, -1e-30f, 20.0f, -20.0f};
+  const std::vector<float> out = ops::silu(Tensor::from_vector(in, {int64_t(in.size())})).to_vector<float>();
+  for (size_t i = 0; i < in.size(); ++i) {
+    const double v = in[i];
+    const double want = v / (1 + std::exp(-v));  // -> -0 for very negative v
+    EXPECT_NEAR(out[i], want, std::abs(want) * 1e-6 + 1e-30) << "silu(" << in[i] << ")";
+  }
+  const std::vector<float> inf = ops::silu(Tensor::from_vector(std::vector<float>(17, INFINITY), {17})).to_vector<float>();
+  for (float v : inf) EXPECT_EQ(v, INFINITY);
+}
+
 TEST(Where, SelectsAndBroadcasts) {
   Tensor cond = Tensor::from_vector<int64_t>({1, 0, 1}, {3});
   Tensor a = Tensor::full({2, 3}, 5.0), b = Tensor::full({2, 3}, -5.0);

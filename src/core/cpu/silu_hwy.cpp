@@ -20,10 +20,15 @@ void SiluF32(const float* in, float* out, int64_t n) {
   const hn::ScalableTag<float> df;
   const int64_t N = int64_t(hn::Lanes(df));
   const auto one = hn::Set(df, 1.0f);
+  // Highway's Exp is valid up to about 88.7 (float's largest exp); beyond, exp(-v) is +inf
+  // and v / inf is v * 0 (-0 for these v), as the scalar formula gives.
+  const auto limit = hn::Set(df, 88.0f);
   int64_t i = 0;
   for (; i + N <= n; i += N) {
     const auto v = hn::LoadU(df, in + i);
-    hn::StoreU(hn::Div(v, hn::Add(one, hn::Exp(df, hn::Neg(v)))), df, out + i);
+    const auto neg = hn::Neg(v);
+    const auto y = hn::Div(v, hn::Add(one, hn::Exp(df, hn::Min(neg, limit))));
+    hn::StoreU(hn::IfThenElse(hn::Gt(neg, limit), hn::Mul(v, hn::Zero(df)), y), df, out + i);
   }
   for (; i < n; ++i) out[i] = in[i] / (1.0f + std::exp(-in[i]));
 }
