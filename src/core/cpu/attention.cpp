@@ -232,6 +232,17 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
         }
         mx = 0;
       }
+      if (dt == DType::F32 && vs2 > 0) {
+        // Vectorised: masked keys get probability 0 (exp(-inf)), and the sum runs over the
+        // rows of V, whose strides are those of the cache (any row stride, unit last one).
+        for (int64_t j = 0; j < Tk; ++j)
+          if (!allowed[size_t(j)]) scores[size_t(j)] = -INFINITY;
+        softmax_in_place_f32(scores.data(), Tk, mx);
+        weighted_row_sum_f32(scores.data(), reinterpret_cast<const float*>(vp) + b * vs0 + hk * vs1, Tk, vs2, Dv,
+                             acc.data());
+        narrow_from_f32(dt, acc.data(), op + ((b * H + h) * Tq + i) * Dv * esz, Dv);
+        continue;
+      }
       float sum = 0;
       for (int64_t j = 0; j < Tk; ++j) {
         if (!allowed[size_t(j)]) continue;

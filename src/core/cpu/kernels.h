@@ -84,6 +84,10 @@ std::tuple<Tensor, Tensor, Tensor> attention_backward(const Tensor& q, const Ten
 void dot_rows_f32(const float* x, const float* w, int64_t in, int64_t r0, int64_t r1, float* y);
 void dot_rows_bf16(const float* x, const uint16_t* w, int64_t in, int64_t r0, int64_t r1, float* y);
 void dot_rows_f16(const float* x, const uint16_t* w, int64_t in, int64_t r0, int64_t r1, float* y);
+// s[j] = exp(s[j] - mx) / sum of those, in place (mx: the row's maximum; -inf scores give 0).
+void softmax_in_place_f32(float* s, int64_t n, float mx);
+// out[c] = sum over j < n of p[j] * v[j * stride + c], for c < d (softmax_rows_hwy.cpp).
+void weighted_row_sum_f32(const float* p, const float* v, int64_t n, int64_t stride, int64_t d, float* out);
 // out[i] = in[i] / (1 + exp(-in[i])), vectorised (silu_hwy.cpp).
 void silu_f32(const float* in, float* out, int64_t n);
 
