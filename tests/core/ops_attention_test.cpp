@@ -43,13 +43,14 @@ struct Case {
   int64_t H, Hkv, Tq, Tk, window;
   double softcap;
   bool padding;
+  int64_t D = 8;
 };
 
 class SdpaTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(SdpaTest, FusedEqualsUnfusedReference) {
   const Case c = GetParam();
-  const int64_t B = 3, D = 8;
+  const int64_t B = 3, D = c.D;
   Tensor q = random_tensor({B, c.H, c.Tq, D}, 1), k = random_tensor({B, c.Hkv, c.Tk, D}, 2),
          v = random_tensor({B, c.Hkv, c.Tk, D}, 3);
   ops::AttentionOptions opt;
@@ -75,7 +76,11 @@ INSTANTIATE_TEST_SUITE_P(Variants, SdpaTest,
                                            Case{2, 2, 5, 5, 0, 5.0, true}, Case{4, 2, 2, 10, 4, 2.0, false},
                                            // >= 32 f32 queries take the sgemm (blocked) kernel
                                            Case{4, 2, 40, 40, 0, 0, true}, Case{4, 1, 33, 45, 7, 3.0, true},
-                                           Case{2, 2, 64, 64, 0, 0, false}));
+                                           Case{2, 2, 64, 64, 0, 0, false},
+                                           // decode-sized rows long enough for the vectorised softmax
+                                           // and value sums (whole vectors plus tails)
+                                           Case{4, 2, 1, 70, 0, 0, true, 40}, Case{4, 4, 3, 37, 9, 0, true, 40},
+                                           Case{2, 1, 1, 50, 0, 2.0, false, 64}));
 
 TEST(Sdpa, FullyMaskedRowAveragesValuesLikeEager) {
   Tensor q = random_tensor({1, 1, 2, 4}, 1), k = random_tensor({1, 1, 2, 4}, 2), v = random_tensor({1, 1, 2, 4}, 3);
