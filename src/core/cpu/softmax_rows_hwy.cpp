@@ -38,10 +38,30 @@ void SoftmaxInPlaceF32(float* s, int64_t n, float mx) {
   for (; j < n; ++j) s[j] /= sum;
 }
 
+// Row by row in memory order (V is read as one stream, the next rows prefetched), with up to
+// four vectors of columns accumulated in registers per pass; head_dim 64 is a single pass
+// with 512-bit vectors.
 void WeightedRowSumF32(const float* p, const float* v, int64_t n, int64_t stride, int64_t d, float* out) {
   const hn::ScalableTag<float> df;
   const int64_t N = int64_t(hn::Lanes(df));
   int64_t c = 0;
+  for (; c + 4 * N <= d; c += 4 * N) {
+    auto a0 = hn::Zero(df), a1 = hn::Zero(df), a2 = hn::Zero(df), a3 = hn::Zero(df);
+    for (int64_t j = 0; j < n; ++j) {
+      const float* row = v + j * stride + c;
+      if (j + 8 < n)
+        for (int64_t l = 0; l < 4 * N; l += 64 / int64_t(sizeof(float))) __builtin_prefetch(row + 8 * stride + l);
+      const auto pj = hn::Set(df, p[j]);
+      a0 = hn::MulAdd(pj, hn::LoadU(df, row), a0);
+      a1 = hn::MulAdd(pj, hn::LoadU(df, row + N), a1);
+      a2 = hn::MulAdd(pj, hn::LoadU(df, row + 2 * N), a2);
+      a3 = hn::MulAdd(pj, hn::LoadU(df, row + 3 * N), a3);
+    }
+    hn::StoreU(a0, df, out + c);
+    hn::StoreU(a1, df, out + c + N);
+    hn::StoreU(a2, df, out + c + 2 * N);
+    hn::StoreU(a3, df, out + c + 3 * N);
+  }
   for (; c + N <= d; c += N) {
     auto acc = hn::Zero(df);
     for (int64_t j = 0; j < n; ++j) acc = hn::MulAdd(hn::Set(df, p[j]), hn::LoadU(df, v + j * stride + c), acc);
