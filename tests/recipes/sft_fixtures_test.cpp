@@ -98,8 +98,12 @@ TEST(SftFixtures, ChatCasesOfEveryFamily) {
       if (c.contains("tools")) record["tools"] = c["tools"];
       for (const auto& [key, value] : c.at("special_tokens").items()) {
         // The template variables HF passes: they must be what the tokenizer reports.
-        if (key == "bos_token") EXPECT_EQ(tok.bos_token().value_or(""), value.get<std::string>());
-        if (key == "eos_token") EXPECT_EQ(tok.eos_token().value_or(""), value.get<std::string>());
+        if (key == "bos_token") {
+          EXPECT_EQ(tok.bos_token().value_or(""), value.get<std::string>());
+        }
+        if (key == "eos_token") {
+          EXPECT_EQ(tok.eos_token().value_or(""), value.get<std::string>());
+        }
       }
       ++cases;
       if (c.contains("error")) {
@@ -120,10 +124,11 @@ TEST(SftFixtures, ChatCasesOfEveryFamily) {
         if (!m.at("content").is_string() || m["content"].get<std::string>().empty()) continue;
         const std::string content = m["content"];
         const bool in_trained = trained.find(content) != std::string::npos;
-        if (m.at("role") == "assistant")
+        if (m.at("role") == "assistant") {
           EXPECT_TRUE(in_trained) << "assistant text not trained: " << content;
-        else if (m.at("role") == "user" || m.at("role") == "system")
+        } else if (m.at("role") == "user" || m.at("role") == "system") {
           EXPECT_FALSE(in_trained) << m["role"] << " text trained: " << content;
+        }
       }
       if (id == "pc2-nogen") {
         saw_pc2 = true;
