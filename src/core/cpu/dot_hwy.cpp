@@ -43,8 +43,8 @@ struct LoadF16 {
 };
 
 // Four weight rows per pass share each activation load; the same columns of the next four rows
-// are prefetched meanwhile, a line at a time (f32 over the 134M model's matrices on 2 threads:
-// 74-88% of the streaming bandwidth without, 84-93% with; see DotRowsBF16).
+// are prefetched meanwhile, a line at a time (f32 over the 134M model's matrices on 2 threads,
+// paired runs: 5-8% more bytes per second than without; see DotRowsBF16).
 template <class Load>
 HWY_INLINE void DotRows(const float* x, const typename Load::T* w, int64_t in, int64_t r0, int64_t r1, float* y) {
   const DF df;
@@ -105,8 +105,10 @@ void DotRowsF32(const float* x, const float* w, int64_t in, int64_t r0, int64_t 
 // kRows rows per pass, and while they stream, the same columns of the next kRows rows are
 // prefetched: one core alone does not keep enough reads in flight to reach its share of the
 // bandwidth otherwise. Measured over the 134M model's matrices in decode order on 2 threads
-// (256 KiB chunks): 2 rows with 2 prefetched reached 72-78% of the streaming-read bandwidth,
-// 4 rows with 4 prefetched 83-86%, 6 with 6 about the same, 4 with 8 or an L2 hint no better.
+// (256 KiB chunks, paired runs): 2 rows with 2 prefetched read 81-92% of the streaming-read
+// bandwidth, 4 rows with 4 prefetched 87-108%. (Time such variants through a resolved
+// function pointer: one taken from HWY_DYNAMIC_DISPATCH before the first call stays Highway's
+// target-choosing trampoline and costs ~15 us per call in a VM.)
 template <int kRows>
 HWY_INLINE void DotRowsBF16Pass(const float* xe, const float* xo, const uint16_t* w, int64_t in, int64_t vec_end,
                                 bool prefetch, float* y) {
