@@ -80,7 +80,9 @@ INSTANTIATE_TEST_SUITE_P(Variants, SdpaTest,
                                            // decode-sized rows long enough for the vectorised softmax
                                            // and value sums (whole vectors plus tails)
                                            Case{4, 2, 1, 70, 0, 0, true, 40}, Case{4, 4, 3, 37, 9, 0, true, 40},
-                                           Case{2, 1, 1, 50, 0, 2.0, false, 64}));
+                                           Case{2, 1, 1, 50, 0, 2.0, false, 64},
+                                           // no padding and no soft-cap: the allowed keys are one range
+                                           Case{4, 2, 1, 70, 0, 0, false, 40}, Case{4, 2, 5, 33, 6, 0, false, 24}));
 
 TEST(Sdpa, FullyMaskedRowAveragesValuesLikeEager) {
   Tensor q = random_tensor({1, 1, 2, 4}, 1), k = random_tensor({1, 1, 2, 4}, 2), v = random_tensor({1, 1, 2, 4}, 3);

@@ -32,6 +32,10 @@ class KeyMask {
       const std::vector<int64_t> keep = opt.key_padding_mask.to(DType::I64).contiguous().to_vector<int64_t>();
       padding_.assign(keep.size(), 0);
       for (size_t n = 0; n < keep.size(); ++n) padding_[n] = keep[n] != 0;
+      const int64_t rows = Tk > 0 ? int64_t(keep.size()) / Tk : 0;
+      row_padded_.assign(size_t(rows), 0);
+      for (size_t n = 0; n < keep.size(); ++n)
+        if (!padding_[n]) row_padded_[n / size_t(Tk)] = 1;
     }
     if (mask.defined()) {
       mask_dtype_ = mask.dtype();
@@ -49,6 +53,15 @@ class KeyMask {
     if (base_ && is_bool_ && load(b, h, i, j) == 0) return false;
     return true;
   }
+  // When the keys query row (b, pos) may attend are exactly [lo, hi) (no explicit mask and no
+  // padding in batch row b: only the causal and sliding-window limits apply), sets them and
+  // returns true; the caller may then skip the per-key test.
+  bool allowed_range(int64_t b, int64_t pos, int64_t& lo, int64_t& hi) const {
+    if (base_ || (!row_padded_.empty() && row_padded_[size_t(b)])) return false;
+    hi = causal_ ? std::min(tk_, pos + 1) : tk_;
+    lo = window_ > 0 ? std::max<int64_t>(0, pos - window_ + 1) : 0;
+    return true;
+  }
   // Whether an explicit floating mask adds to the scores, and what it adds.
   bool adds() const { return base_ && !is_bool_; }
   float added(int64_t b, int64_t h, int64_t i, int64_t j) const { return float(load(b, h, i, j)); }
@@ -61,6 +74,7 @@ class KeyMask {
   bool causal_;
   int64_t window_, tk_;
   std::vector<uint8_t> padding_;
+  std::vector<uint8_t> row_padded_;  // per batch row: any key masked by padding
   const std::byte* base_ = nullptr;
   DType mask_dtype_ = DType::F32;
   bool is_bool_ = false;
@@ -185,6 +199,25 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const ops::A
         const int64_t last = opt.causal ? std::min<int64_t>(Tk, pos + 1) : Tk;
         if (last > 0)
           dot_rows_f32(qrow.data(), reinterpret_cast<const float*>(kp) + b * ks0 + hk * ks1, D, 0, last, dots.data());
+      }
+      // Decode's common case (f32, no soft-cap, no padding or explicit mask): the allowed keys
+      // are one range, so the scores need no per-key mask test. (Profiling a small-head model's
+      // decode, this function's own per-key loop cost as much as its vectorised dot products,
+      // softmax and value sum together.)
+      int64_t lo = 0, hi = 0;
+      if (f32_rows && vs2 > 0 && cap == 0 && keys.allowed_range(b, pos, lo, hi) && lo < hi) {
+        float mx = -INFINITY;
+        float* sc = scores.data();
+        std::fill(sc, sc + lo, -INFINITY);
+        for (int64_t j = lo; j < hi; ++j) {
+          sc[j] = dots[size_t(j)] * scale;
+          mx = std::max(mx, sc[j]);
+        }
+        std::fill(sc + hi, sc + Tk, -INFINITY);
+        softmax_in_place_f32(sc, Tk, mx);
+        weighted_row_sum_f32(sc, reinterpret_cast<const float*>(vp) + b * vs0 + hk * vs1, Tk, vs2, Dv, acc.data());
+        narrow_from_f32(dt, acc.data(), op + ((b * H + h) * Tq + i) * Dv * esz, Dv);
+        continue;
       }
       int64_t n_allowed = 0;
       float mx = -INFINITY;
