@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
 namespace automodel {
@@ -28,13 +27,7 @@ class ThreadPool {
   // (except the last). Runs inline when n <= grain or from inside a pool thread.
   template <class F>
   void parallel_for(int64_t n, int64_t grain, F&& fn) {
-    if (n <= 0) return;
-    if (grain < 1) grain = 1;
-    if (workers_.empty() || n <= grain || in_pool_thread()) {
-      fn(int64_t(0), n);
-      return;
-    }
-    run(n, grain, 4, [](void* ctx, int64_t b, int64_t e) { (*static_cast<std::remove_reference_t<F>*>(ctx))(b, e); }, &fn);
+    dispatch(n, grain, 4, fn);
   }
 
   // Like parallel_for, but in chunks of exactly `chunk` (the last may be shorter), however many
@@ -42,13 +35,7 @@ class ThreadPool {
   // every thread streaming until the end instead of one waiting on the other's last big chunk.
   template <class F>
   void parallel_for_chunks(int64_t n, int64_t chunk, F&& fn) {
-    if (n <= 0) return;
-    if (chunk < 1) chunk = 1;
-    if (workers_.empty() || n <= chunk || in_pool_thread()) {
-      fn(int64_t(0), n);
-      return;
-    }
-    run(n, chunk, 0, [](void* ctx, int64_t b, int64_t e) { (*static_cast<std::remove_reference_t<F>*>(ctx))(b, e); }, &fn);
+    dispatch(n, chunk, 0, fn);
   }
 
   // The process-wide pool. Its size comes from AUTOMODEL_NUM_THREADS, else the number of cores.
@@ -58,6 +45,20 @@ class ThreadPool {
 
  private:
   using Fn = void (*)(void*, int64_t, int64_t);
+  // Both parallel_fors: inline when there is nothing to share (no workers, one chunk, or a
+  // call from inside a pool thread), else run() with fn behind a type-erased pointer.
+  template <class F>
+  void dispatch(int64_t n, int64_t grain, int chunks_per_thread, F& fn) {
+    if (n <= 0) return;
+    if (grain < 1) grain = 1;
+    if (workers_.empty() || n <= grain || in_pool_thread()) {
+      fn(int64_t(0), n);
+      return;
+    }
+    run(n, grain, chunks_per_thread, [](void* ctx, int64_t b, int64_t e) { (*static_cast<F*>(ctx))(b, e); },
+        const_cast<void*>(static_cast<const void*>(&fn)));
+  }
+
   // One parallel_for call; lives on the caller's stack. Workers register in `users` under
   // mu_ and the caller returns only when none is still inside, so no worker ever touches a
   // finished job.

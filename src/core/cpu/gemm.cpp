@@ -49,23 +49,26 @@ void dot_rows(DType wt, const float* x, const void* w, int64_t in, int64_t r0, i
   }
 }
 
+// Output features [r0, r1) of y [n, out] = x [n, in] · w [out, in]ᵀ, for the few rows of x.
+void gemv_rows(DType wt, const float* x, int64_t n, int64_t in, const void* w, int64_t out, int64_t r0, int64_t r1,
+               float* y) {
+  if (n == 1) {
+    dot_rows(wt, x, w, in, r0, r1, y + r0);
+    return;
+  }
+  std::vector<float> buf(size_t(r1 - r0));  // y rows are strided by out
+  for (int64_t t = 0; t < n; ++t) {
+    dot_rows(wt, x + t * in, w, in, r0, r1, buf.data());
+    std::copy(buf.begin(), buf.end(), y + t * out + r0);
+  }
+}
+
 // x [n, in] f32 -> y [n, out] f32 (no bias).
 void linear_f32(const float* x, int64_t n, int64_t in, DType wt, const void* w, int64_t out, float* y) {
   ThreadPool& pool = ThreadPool::global();
   if (n <= kGemvMaxRows) {
-    const int64_t chunk = gemv_chunk_rows(in, dtype_info(wt).block_bytes);
-    auto body = [&](int64_t r0, int64_t r1) {
-      if (n == 1) {
-        dot_rows(wt, x, w, in, r0, r1, y + r0);
-        return;
-      }
-      std::vector<float> buf(size_t(r1 - r0));  // y rows are strided by out
-      for (int64_t t = 0; t < n; ++t) {
-        dot_rows(wt, x + t * in, w, in, r0, r1, buf.data());
-        std::copy(buf.begin(), buf.end(), y + t * out + r0);
-      }
-    };
-    pool.parallel_for_chunks(out, chunk, body);
+    pool.parallel_for_chunks(out, gemv_chunk_rows(in, dtype_info(wt).block_bytes),
+                             [&](int64_t r0, int64_t r1) { gemv_rows(wt, x, n, in, w, out, r0, r1, y); });
     return;
   }
   ensure_blas_ready();
@@ -147,21 +150,10 @@ std::vector<Tensor> linear_group(const Tensor& x, const std::vector<Tensor>& ws,
   std::vector<float*> yps;
   for (Tensor& y : yfs) yps.push_back(y.mutable_data<float>());
   ThreadPool::global().parallel_for_chunks(first_row.back(), gemv_chunk_rows(in, widest), [&](int64_t r0, int64_t r1) {
-    std::vector<float> buf;
     for (size_t i = 0; i < ws.size(); ++i) {
       const int64_t lo = std::max(r0, first_row[i]) - first_row[i];
       const int64_t hi = std::min(r1, first_row[i + 1]) - first_row[i];
-      if (lo >= hi) continue;
-      const int64_t out = ws[i].size(0);
-      if (n == 1) {
-        dot_rows(ws[i].dtype(), xp, ws[i].raw_data(), in, lo, hi, yps[i] + lo);
-        continue;
-      }
-      buf.resize(size_t(hi - lo));  // y rows are strided by out
-      for (int64_t t = 0; t < n; ++t) {
-        dot_rows(ws[i].dtype(), xp + t * in, ws[i].raw_data(), in, lo, hi, buf.data());
-        std::copy(buf.begin(), buf.end(), yps[i] + t * out + lo);
-      }
+      if (lo < hi) gemv_rows(ws[i].dtype(), xp, n, in, ws[i].raw_data(), ws[i].size(0), lo, hi, yps[i]);
     }
   });
   for (size_t i = 0; i < ws.size(); ++i) ys.push_back(finish_linear(yfs[i], bs[i], x.dtype()));
