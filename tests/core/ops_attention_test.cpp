@@ -134,6 +134,27 @@ TEST(Rotary, HalfSplitPartialRotation) {
       }
 }
 
+TEST(Rotary, Bf16RoundsEachProductAndTheSum) {
+  // torch on bf16: x * cos and rotate_half(x) * sin are bf16 tensors, and so is their sum.
+  const int64_t H = 2, T = 3, D = 6, rot = 4;
+  Tensor x = random_tensor({1, H, T, D}, 3, DType::BF16);
+  Tensor pos = Tensor::from_vector<int64_t>({4, 9, 17}, {1, T});
+  auto [cos, sin] = ops::rope_cos_sin(pos, {1.0f, 0.1f}, 1.0, DType::BF16);
+  Tensor y = ops::apply_rotary(x, cos, sin);
+  ASSERT_EQ(y.dtype(), DType::BF16);
+  auto r = [](float v) { return bf16_to_f32(f32_to_bf16(v)); };
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t t = 0; t < T; ++t) {
+      for (int64_t j = 0; j < rot; ++j) {
+        const float c = float(cos.item_at({0, t, j})), s = float(sin.item_at({0, t, j}));
+        const float xj = float(x.item_at({0, h, t, j}));
+        const float rh = j < rot / 2 ? -float(x.item_at({0, h, t, j + rot / 2})) : float(x.item_at({0, h, t, j - rot / 2}));
+        EXPECT_EQ(y.item_at({0, h, t, j}), double(r(r(xj * c) + r(rh * s))));
+      }
+      for (int64_t j = rot; j < D; ++j) EXPECT_EQ(y.item_at({0, h, t, j}), x.item_at({0, h, t, j}));
+    }
+}
+
 TEST(Embedding, GathersAndConverts) {
   Tensor w = random_tensor({5, 3}, 1, DType::BF16);
   Tensor ids = Tensor::from_vector<int64_t>({4, 0, 4}, {1, 3});

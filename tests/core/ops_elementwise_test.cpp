@@ -97,4 +97,35 @@ TEST(IndexAdd, AccumulatesRepeatedRows) {
   EXPECT_EQ(base.to_vector<float>(), (std::vector<float>(6, 0.0f)));  // input untouched
 }
 
+TEST(ActivationMul, SameValuesAsActivationThenMul) {
+  uint64_t seed = 60;
+  for (DType dt : {DType::F32, DType::BF16, DType::F16}) {
+    for (const char* name : {"silu", "gelu", "gelu_new", "relu", "tanh"}) {
+      SCOPED_TRACE(std::string(dtype_name(dt)) + " " + name);
+      // 2500 values: whole 1024-value blocks and a partial one.
+      Tensor g = random_tensor({2, 1250}, seed++, dt, 3.0f), u = random_tensor({2, 1250}, seed++, dt);
+      Tensor y = ops::activation_mul(g, u, name);
+      ASSERT_EQ(y.dtype(), dt);
+      EXPECT_EQ(y.to_vector<float>(), ops::mul(ops::activation(g, name), u).to_vector<float>());
+    }
+  }
+}
+
+TEST(ActivationMul, NonContiguousBroadcastAndUnknownName) {
+  // Halves of one fused gate_up output (Phi-3), and an up broadcast over rows.
+  Tensor gu = random_tensor({3, 16}, 70);
+  Tensor gate = gu.narrow(-1, 0, 8), up = gu.narrow(-1, 8, 8);
+  EXPECT_EQ(ops::activation_mul(gate, up, "silu").to_vector<float>(),
+            ops::mul(ops::activation(gate, "silu"), up).to_vector<float>());
+  Tensor row = random_tensor({8}, 71);
+  EXPECT_EQ(ops::activation_mul(gate, row, "silu").to_vector<float>(),
+            ops::mul(ops::activation(gate, "silu"), row).to_vector<float>());
+  try {
+    ops::activation_mul(gate, up, "mish");
+    FAIL() << "no error for an unknown activation";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mish"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace

@@ -397,6 +397,39 @@ TEST(OpsGrad, RmsNormAllStylesInputAndWeight) {
   }
 }
 
+TEST(OpsGrad, AddRmsNormIsTheAddThenTheNorm) {
+  // Under autograd the fused op is add() then rms_norm(): gradients reach x, delta and the
+  // weight through both outputs (here through the normed one, and the sum added to it).
+  uint64_t seed = 520;
+  GradCheck c;
+  c.inputs = list({random_tensor({2, 3, 24}, seed++), random_tensor({2, 3, 24}, seed++), random_tensor({24}, seed++)});
+  c.op = [](const std::vector<Tensor>& t) {
+    auto [sum, normed] = ops::add_rms_norm(t[0], t[1], t[2], 1e-5);
+    return ops::add(sum, normed);
+  };
+  c.ref = [](const Inputs& x) {
+    Vec sum(x[0].size());
+    for (size_t i = 0; i < sum.size(); ++i) sum[i] = x[0][i] + x[1][i];
+    Vec y = ref_rms_norm(sum, x[2], 1e-5, false);
+    for (size_t i = 0; i < y.size(); ++i) y[i] += sum[i];
+    return y;
+  };
+  run_check("add_rms_norm", std::move(c));
+}
+
+TEST(OpsGrad, ActivationMulIsTheActivationThenTheProduct) {
+  uint64_t seed = 540;
+  GradCheck c;
+  c.inputs = list({away_from({2, 9}, seed++, {0.0}), random_tensor({2, 9}, seed++)});
+  c.op = [](const std::vector<Tensor>& t) { return ops::activation_mul(t[0], t[1], "silu"); };
+  c.ref = [](const Inputs& x) {
+    Vec y(x[0].size());
+    for (size_t i = 0; i < y.size(); ++i) y[i] = x[0][i] * sigmoid(x[0][i]) * x[1][i];
+    return y;
+  };
+  run_check("activation_mul silu", std::move(c));
+}
+
 Vec ref_layer_norm(const Vec& x, const Vec* w, const Vec* b, size_t H, double eps) {
   const size_t rows = x.size() / H;
   Vec y(x.size());

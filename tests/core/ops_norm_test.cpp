@@ -55,6 +55,53 @@ TEST(RmsNorm, Bf16CastsBeforeWeightLikeLlama) {
   }
 }
 
+TEST(RmsNorm, WideRowsAndReducedPrecisionWeights) {
+  // 773 columns: the vectorised sum of squares and its scalar tail; a bf16 weight is widened
+  // (an f32 one is read in place).
+  const int64_t d = 773;
+  Tensor x = random_tensor({3, d}, 11), w32 = random_tensor({d}, 12);
+  Tensor w16 = w32.to(DType::BF16);
+  Tensor y32 = ops::rms_norm(x, w32, 1e-6), y16 = ops::rms_norm(x, w16, 1e-6);
+  for (int64_t r = 0; r < 3; ++r) {
+    double ss = 0;
+    for (int64_t i = 0; i < d; ++i) ss += x.item_at({r, i}) * x.item_at({r, i});
+    const double inv = 1 / std::sqrt(ss / double(d) + 1e-6);
+    for (int64_t i = 0; i < d; ++i) {
+      EXPECT_NEAR(y32.item_at({r, i}), w32.item_at({i}) * x.item_at({r, i}) * inv, 1e-5);
+      EXPECT_NEAR(y16.item_at({r, i}), w16.item_at({i}) * x.item_at({r, i}) * inv, 1e-5);
+    }
+  }
+}
+
+TEST(AddRmsNorm, SameValuesAsAddThenRmsNorm) {
+  const std::pair<ops::RmsNormStyle, const char*> styles[] = {{ops::RmsNormStyle::kWeightAfterCast, "llama"},
+                                                              {ops::RmsNormStyle::kWeightBeforeCast, "olmo2"},
+                                                              {ops::RmsNormStyle::kUnitOffset, "gemma"}};
+  uint64_t seed = 30;
+  for (DType dt : {DType::F32, DType::BF16, DType::F16}) {
+    for (const auto& st : styles) {
+      SCOPED_TRACE(std::string(dtype_name(dt)) + " " + st.second);
+      Tensor x = random_tensor({2, 3, 70}, seed++, dt), delta = random_tensor({2, 3, 70}, seed++, dt);
+      Tensor w = random_tensor({70}, seed++, dt);
+      auto [sum, normed] = ops::add_rms_norm(x, delta, w, 1e-6, st.first);
+      Tensor want_sum = ops::add(x, delta);
+      ASSERT_EQ(sum.dtype(), dt);
+      ASSERT_EQ(normed.shape(), x.shape());
+      EXPECT_EQ(sum.to_vector<float>(), want_sum.to_vector<float>());
+      EXPECT_EQ(normed.to_vector<float>(), ops::rms_norm(want_sum, w, 1e-6, st.first).to_vector<float>());
+    }
+  }
+}
+
+TEST(AddRmsNorm, BroadcastDeltaAndBadWeight) {
+  Tensor x = random_tensor({2, 16}, 40), delta = random_tensor({16}, 41), w = random_tensor({16}, 42);
+  auto [sum, normed] = ops::add_rms_norm(x, delta, w, 1e-6);
+  EXPECT_EQ(sum.to_vector<float>(), ops::add(x, delta).to_vector<float>());
+  EXPECT_EQ(normed.to_vector<float>(), ops::rms_norm(ops::add(x, delta), w, 1e-6).to_vector<float>());
+  EXPECT_THROW(ops::add_rms_norm(x, x, random_tensor({15}, 43), 1e-6), Error);
+  EXPECT_THROW(ops::add_rms_norm(x, x, Tensor(), 1e-6), Error);
+}
+
 TEST(LayerNorm, AffineAndNonParametric) {
   Tensor x = random_tensor({3, 10}, 7), w = random_tensor({10}, 8), b = random_tensor({10}, 9);
   Tensor y = ops::layer_norm(x, w, b, 1e-5), y0 = ops::layer_norm(x, Tensor(), Tensor(), 1e-5);
@@ -74,6 +121,12 @@ TEST(Argmax, FirstIndexOnTies) {
   Tensor x = Tensor::from_vector<float>({1, 3, 3, 0, 5, 5, 5, 2}, {2, 4});
   EXPECT_EQ(ops::argmax(x, -1).to_vector<int64_t>(), (std::vector<int64_t>{1, 0}));
   EXPECT_EQ(ops::argmax(x, 0).to_vector<int64_t>(), (std::vector<int64_t>{1, 1, 1, 1}));
+}
+
+TEST(Argmax, ReducedPrecisionRowsAndNaN) {
+  Tensor x = Tensor::from_vector<float>({0.5f, 2.0f, 2.0f, -1.0f, 1.0f, NAN, 3.0f, 0.0f}, {2, 4}).to(DType::BF16);
+  // torch.argmax treats NaN as the maximum.
+  EXPECT_EQ(ops::argmax(x, -1).to_vector<int64_t>(), (std::vector<int64_t>{1, 1}));
 }
 
 TEST(TopK, SortedDescendingLowerIndexOnTies) {

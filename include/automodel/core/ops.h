@@ -44,6 +44,10 @@ Tensor clamp(const Tensor& x, double lo, double hi);
 // the supported names.
 Tensor activation(const Tensor& x, const std::string& hf_name);
 bool is_supported_activation(const std::string& hf_name);
+// activation(gate, hf_name) * up in one pass (a gated MLP's act_fn(gate_proj(x)) * up_proj(x)),
+// with the values of those two ops: the activation is rounded to the dtype before the product.
+// Differentiable (it is then those two ops).
+Tensor activation_mul(const Tensor& gate, const Tensor& up, const std::string& hf_name);
 
 // ---- reductions / normalisation --------------------------------------------------------
 Tensor softmax(const Tensor& x, int dim = -1);  // computed in f32, result in x's dtype
@@ -52,6 +56,11 @@ Tensor softmax(const Tensor& x, int dim = -1);  // computed in f32, result in x'
 // ((x * rsqrt(...)) * (1 + w)) in f32, cast once.
 enum class RmsNormStyle { kWeightAfterCast, kWeightBeforeCast, kUnitOffset };
 Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps, RmsNormStyle style = RmsNormStyle::kWeightAfterCast);
+// {x + delta, rms_norm(x + delta)} in one pass over the rows: the residual add of a pre-norm
+// block and the next block's norm. Values are those of add() then rms_norm() (the sum is rounded
+// to the dtype before it is normalised); differentiable (it is then those two ops).
+std::pair<Tensor, Tensor> add_rms_norm(const Tensor& x, const Tensor& delta, const Tensor& weight, double eps,
+                                       RmsNormStyle style = RmsNormStyle::kWeightAfterCast);
 // LayerNorm over the last dim; weight and bias may be undefined (OLMo's non-parametric norm).
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps);
 // Index of the largest element along `dim` (the first one on ties, like torch). Returns int64.

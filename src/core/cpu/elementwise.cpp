@@ -90,6 +90,31 @@ Tensor unary(UnaryKind kind, const Tensor& x, double p0, double p1) {
   return out;
 }
 
+Tensor activation_mul(UnaryKind kind, const Tensor& gate, const Tensor& up) {
+  const DType dt = gate.dtype();
+  Tensor out = Tensor::empty(gate.shape(), dt);
+  const int64_t n = out.numel();
+  const auto* gp = static_cast<const std::byte*>(gate.raw_data());
+  const auto* up_ = static_cast<const std::byte*>(up.raw_data());
+  auto* dst = static_cast<std::byte*>(out.mutable_raw_data());
+  const int64_t esz = dtype_size(dt);
+  ThreadPool::global().parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
+    float g[kBlock], u[kBlock], res[kBlock];
+    for (int64_t i = b; i < e; i += kBlock) {
+      const int64_t m = std::min(kBlock, e - i);
+      widen_to_f32(dt, gp + i * esz, g, m);
+      unary_block(kind, g, res, m, 0.0f, 0.0f);
+      // The activation is a tensor of its own in HF: rounded to the dtype before the product.
+      if (dt != DType::F32)
+        for (int64_t j = 0; j < m; ++j) res[j] = round_to(dt, res[j]);
+      widen_to_f32(dt, up_ + i * esz, u, m);
+      for (int64_t j = 0; j < m; ++j) res[j] *= u[j];
+      narrow_from_f32(dt, res, dst + i * esz, m);
+    }
+  });
+  return out;
+}
+
 Tensor binary(BinaryKind kind, const Tensor& a, const Tensor& b) {
   const DType dt = a.dtype();
   const Shape& shape = a.shape();

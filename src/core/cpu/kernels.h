@@ -19,9 +19,14 @@ enum class BinaryKind { kAdd, kSub, kMul, kDiv };
 Tensor unary(UnaryKind kind, const Tensor& x, double p0 = 0, double p1 = 0);
 // a, b already expanded to the output shape (any strides), same floating dtype = out dtype.
 Tensor binary(BinaryKind kind, const Tensor& a, const Tensor& b);
+// unary(kind, gate) rounded to the dtype, times up: gate and up contiguous, same shape and dtype.
+Tensor activation_mul(UnaryKind kind, const Tensor& gate, const Tensor& up);
 
 Tensor softmax_last(const Tensor& x);  // x contiguous
 Tensor rms_norm(const Tensor& x, const Tensor& w, double eps, ops::RmsNormStyle style);
+// {a + b, rms_norm(a + b)}: a, b contiguous, same shape and dtype.
+std::pair<Tensor, Tensor> add_rms_norm(const Tensor& a, const Tensor& b, const Tensor& w, double eps,
+                                       ops::RmsNormStyle style);
 Tensor layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, double eps);
 Tensor argmax_last(const Tensor& x);
 std::pair<Tensor, Tensor> topk_last(const Tensor& x, int64_t k);

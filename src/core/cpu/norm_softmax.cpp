@@ -13,20 +13,28 @@ namespace automodel::cpu {
 
 namespace {
 
-// Calls fn(row_in_f32, row_out_f32, row_index) for each row, widening and narrowing around it.
+// Calls fn(row_in_f32, row_out_f32, row_index) for each row. f32 rows are read and written where
+// they are; other dtypes go through f32 scratch (decode normalises one short row per call, where
+// copies and allocations cost more than the arithmetic).
 template <class F>
 Tensor map_rows(const Tensor& x, DType out_dtype, F fn) {
   const int64_t d = x.size(-1), rows = d ? x.numel() / d : 0;
   Tensor out = Tensor::empty(x.shape(), out_dtype);
   const auto* src = static_cast<const std::byte*>(x.raw_data());
   auto* dst = static_cast<std::byte*>(out.mutable_raw_data());
-  const int64_t isz = dtype_size(x.dtype()), osz = dtype_size(out_dtype);
+  const DType in_dtype = x.dtype();
+  const int64_t isz = dtype_size(in_dtype), osz = dtype_size(out_dtype);
   ThreadPool::global().parallel_for(rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(d, 1)), [&](int64_t r0, int64_t r1) {
-    std::vector<float> in(static_cast<size_t>(d)), res(static_cast<size_t>(d));
+    std::vector<float> in_buf(in_dtype == DType::F32 ? 0 : size_t(d)), out_buf(out_dtype == DType::F32 ? 0 : size_t(d));
     for (int64_t r = r0; r < r1; ++r) {
-      widen_to_f32(x.dtype(), src + r * d * isz, in.data(), d);
-      fn(in.data(), res.data(), r);
-      narrow_from_f32(out_dtype, res.data(), dst + r * d * osz, d);
+      const float* in = reinterpret_cast<const float*>(src + r * d * isz);
+      if (in_dtype != DType::F32) {
+        widen_to_f32(in_dtype, src + r * d * isz, in_buf.data(), d);
+        in = in_buf.data();
+      }
+      float* res = out_dtype == DType::F32 ? reinterpret_cast<float*>(dst + r * d * osz) : out_buf.data();
+      fn(in, res, r);
+      if (out_dtype != DType::F32) narrow_from_f32(out_dtype, res, dst + r * d * osz, d);
     }
   });
   return out;
@@ -36,6 +44,42 @@ std::vector<float> widen_vector(const Tensor& t) {
   std::vector<float> v(size_t(t.numel()));
   if (t.numel()) widen_to_f32(t.dtype(), t.contiguous().raw_data(), v.data(), t.numel());
   return v;
+}
+
+// A norm's parameter as f32: its own data when it is a contiguous f32 tensor (no copy), else
+// widened into `storage`.
+const float* param_f32(const Tensor& t, std::vector<float>& storage) {
+  if (t.dtype() == DType::F32 && t.is_contiguous()) return t.data<float>();
+  storage = widen_vector(t);
+  return storage.data();
+}
+
+// Sum of squares in 16 interleaved partial sums, added up at the end: the compiler vectorises
+// it without reassociation flags, and the order (so the result) is the same on every CPU. A
+// single running sum is a chain of dependent adds, several times slower on a 768-wide row.
+float sum_of_squares(const float* x, int64_t n) {
+  constexpr int kLanes = 16;
+  float acc[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; ++k) acc[k] += x[i + k] * x[i + k];
+  float s = 0;
+  for (int k = 0; k < kLanes; ++k) s += acc[k];
+  for (; i < n; ++i) s += x[i] * x[i];
+  return s;
+}
+
+// One RMSNorm row (see ops::RmsNormStyle); dt is the tensor's dtype, for the Llama style's cast.
+void rms_norm_row(const float* in, float* out, int64_t d, const float* w, float eps, ops::RmsNormStyle style, DType dt) {
+  const float r = 1.0f / std::sqrt(sum_of_squares(in, d) / float(d) + eps);
+  if (style == ops::RmsNormStyle::kUnitOffset) {
+    for (int64_t i = 0; i < d; ++i) out[i] = (in[i] * r) * (1.0f + w[i]);
+  } else if (style == ops::RmsNormStyle::kWeightBeforeCast || dt == DType::F32) {
+    for (int64_t i = 0; i < d; ++i) out[i] = w[i] * (in[i] * r);
+  } else {
+    // HF Llama: the normalised row is cast back to the input dtype before the weight multiply.
+    for (int64_t i = 0; i < d; ++i) out[i] = w[i] * round_to(dt, in[i] * r);
+  }
 }
 
 }  // namespace
@@ -56,28 +100,58 @@ Tensor softmax_last(const Tensor& x) {
 
 Tensor rms_norm(const Tensor& x, const Tensor& w, double eps, ops::RmsNormStyle style) {
   const int64_t d = x.size(-1);
-  const std::vector<float> wv = widen_vector(w);
+  std::vector<float> storage;
+  const float* wp = param_f32(w, storage);
   const DType dt = x.dtype();
   const float feps = float(eps);
-  return map_rows(x, dt, [&](const float* in, float* out, int64_t) {
-    float ss = 0;
-    for (int64_t i = 0; i < d; ++i) ss += in[i] * in[i];
-    const float r = 1.0f / std::sqrt(ss / float(d) + feps);
-    if (style == ops::RmsNormStyle::kUnitOffset) {
-      for (int64_t i = 0; i < d; ++i) out[i] = (in[i] * r) * (1.0f + wv[size_t(i)]);
-    } else if (style == ops::RmsNormStyle::kWeightBeforeCast) {
-      for (int64_t i = 0; i < d; ++i) out[i] = wv[size_t(i)] * (in[i] * r);
-    } else {
-      // HF Llama: the normalised row is cast back to the input dtype before the weight multiply.
-      for (int64_t i = 0; i < d; ++i) out[i] = wv[size_t(i)] * round_to(dt, in[i] * r);
+  return map_rows(x, dt, [&](const float* in, float* out, int64_t) { rms_norm_row(in, out, d, wp, feps, style, dt); });
+}
+
+std::pair<Tensor, Tensor> add_rms_norm(const Tensor& a, const Tensor& b, const Tensor& w, double eps,
+                                       ops::RmsNormStyle style) {
+  const int64_t d = a.size(-1), rows = d ? a.numel() / d : 0;
+  const DType dt = a.dtype();
+  std::vector<float> storage;
+  const float* wp = param_f32(w, storage);
+  const float feps = float(eps);
+  Tensor sum = Tensor::empty(a.shape(), dt), normed = Tensor::empty(a.shape(), dt);
+  const auto* ap = static_cast<const std::byte*>(a.raw_data());
+  const auto* bp = static_cast<const std::byte*>(b.raw_data());
+  auto* sp = static_cast<std::byte*>(sum.mutable_raw_data());
+  auto* np = static_cast<std::byte*>(normed.mutable_raw_data());
+  const int64_t esz = dtype_size(dt);
+  const bool f32 = dt == DType::F32;
+  ThreadPool::global().parallel_for(rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(d, 1)), [&](int64_t r0, int64_t r1) {
+    std::vector<float> a_buf(f32 ? 0 : size_t(d)), b_buf(f32 ? 0 : size_t(d)), s_buf(f32 ? 0 : size_t(d)),
+        n_buf(f32 ? 0 : size_t(d));
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t off = r * d * esz;
+      if (f32) {
+        const float* x = reinterpret_cast<const float*>(ap + off);
+        const float* y = reinterpret_cast<const float*>(bp + off);
+        float* s = reinterpret_cast<float*>(sp + off);
+        for (int64_t i = 0; i < d; ++i) s[i] = x[i] + y[i];
+        rms_norm_row(s, reinterpret_cast<float*>(np + off), d, wp, feps, style, dt);
+        continue;
+      }
+      // The sum is rounded to the dtype (it is a tensor of its own in HF) before it is normalised.
+      widen_to_f32(dt, ap + off, a_buf.data(), d);
+      widen_to_f32(dt, bp + off, b_buf.data(), d);
+      for (int64_t i = 0; i < d; ++i) s_buf[size_t(i)] = a_buf[size_t(i)] + b_buf[size_t(i)];
+      narrow_from_f32(dt, s_buf.data(), sp + off, d);
+      widen_to_f32(dt, sp + off, s_buf.data(), d);
+      rms_norm_row(s_buf.data(), n_buf.data(), d, wp, feps, style, dt);
+      narrow_from_f32(dt, n_buf.data(), np + off, d);
     }
   });
+  return {sum, normed};
 }
 
 Tensor layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, double eps) {
   const int64_t d = x.size(-1);
-  const std::vector<float> wv = w.defined() ? widen_vector(w) : std::vector<float>();
-  const std::vector<float> bv = b.defined() ? widen_vector(b) : std::vector<float>();
+  std::vector<float> w_storage, b_storage;
+  const float* wv = w.defined() ? param_f32(w, w_storage) : nullptr;
+  const float* bv = b.defined() ? param_f32(b, b_storage) : nullptr;
   return map_rows(x, x.dtype(), [&](const float* in, float* out, int64_t) {
     double mean = 0;
     for (int64_t i = 0; i < d; ++i) mean += in[i];
@@ -89,8 +163,8 @@ Tensor layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, double eps)
     const float fmean = float(mean);
     for (int64_t i = 0; i < d; ++i) {
       float v = (in[i] - fmean) * rstd;
-      if (!wv.empty()) v *= wv[size_t(i)];
-      if (!bv.empty()) v += bv[size_t(i)];
+      if (wv) v *= wv[i];
+      if (bv) v += bv[i];
       out[i] = v;
     }
   });
@@ -102,12 +176,19 @@ Tensor argmax_last(const Tensor& x) {
   s.erase(s.size() - 1);
   Tensor out = Tensor::empty(s, DType::I64);
   int64_t* o = out.mutable_data<int64_t>();
-  const void* src = x.raw_data();
+  const auto* src = static_cast<const std::byte*>(x.raw_data());
+  const int64_t esz = dtype_size(x.dtype());
+  std::vector<float> buf(x.dtype() == DType::F32 ? 0 : size_t(d));
   for (int64_t r = 0; r < rows; ++r) {
+    const float* row = reinterpret_cast<const float*>(src + r * d * esz);
+    if (x.dtype() != DType::F32) {
+      widen_to_f32(x.dtype(), src + r * d * esz, buf.data(), d);
+      row = buf.data();
+    }
     int64_t best = 0;
-    float bv = load_f32(x.dtype(), src, r * d);
+    float bv = row[0];
     for (int64_t i = 1; i < d; ++i) {
-      const float v = load_f32(x.dtype(), src, r * d + i);
+      const float v = row[i];
       if (v > bv || (std::isnan(v) && !std::isnan(bv))) {
         bv = v;
         best = i;

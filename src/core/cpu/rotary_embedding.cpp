@@ -74,13 +74,35 @@ Tensor apply_rotary(const Tensor& x, const Tensor& cos, const Tensor& sin) {
   auto* op = static_cast<std::byte*>(out.mutable_raw_data());
   const int64_t esz = dtype_size(dt);
   ThreadPool::global().parallel_for(B * H * T, std::max<int64_t>(1, 4096 / std::max<int64_t>(D, 1)), [&](int64_t r0, int64_t r1) {
+    if (dt == DType::F32) {
+      // float32 rows are rotated where they lie, without widening copies (decode rotates one
+      // short row per head, where the copies cost more than the arithmetic).
+      const float* x = static_cast<const float*>(xp);
+      const float* c = static_cast<const float*>(cp);
+      const float* s = static_cast<const float*>(sp);
+      float* y = reinterpret_cast<float*>(op);
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t bi = r / (H * T), ti = r % T;
+        const float* cr = c + (bi * T + ti) * rot;
+        const float* sr = s + (bi * T + ti) * rot;
+        const float* xr = x + r * D;
+        float* yr = y + r * D;
+        for (int64_t j = 0; j < half; ++j) yr[j] = xr[j] * cr[j] - xr[j + half] * sr[j];
+        for (int64_t j = half; j < rot; ++j) yr[j] = xr[j] * cr[j] + xr[j - half] * sr[j];
+        for (int64_t j = rot; j < D; ++j) yr[j] = xr[j];
+      }
+      return;
+    }
     std::vector<float> in(static_cast<size_t>(D)), res(static_cast<size_t>(D));
+    std::vector<float> cw(static_cast<size_t>(rot)), sw(static_cast<size_t>(rot));
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t bi = r / (H * T), ti = r % T;
       const int64_t cs = (bi * T + ti) * rot;
       widen_to_f32(dt, static_cast<const std::byte*>(xp) + r * D * esz, in.data(), D);
+      widen_to_f32(dt, static_cast<const std::byte*>(cp) + cs * esz, cw.data(), rot);
+      widen_to_f32(dt, static_cast<const std::byte*>(sp) + cs * esz, sw.data(), rot);
       for (int64_t j = 0; j < rot; ++j) {
-        const float c = load_f32(dt, cp, cs + j), s = load_f32(dt, sp, cs + j);
+        const float c = cw[size_t(j)], s = sw[size_t(j)];
         const float rh = j < half ? -in[size_t(j + half)] : in[size_t(j - half)];
         // torch rounds each product and the sum when x is bf16/f16.
         res[size_t(j)] = round_to(dt, in[size_t(j)] * c) + round_to(dt, rh * s);

@@ -100,27 +100,54 @@ Tensor clamp(const Tensor& x, double lo, double hi) {
 }
 
 namespace {
-// HF's ACT2FN names (activations.py) that map onto our kernels.
-const std::map<std::string, Tensor (*)(const Tensor&)>& activation_table() {
-  static const std::map<std::string, Tensor (*)(const Tensor&)> table = {
-      {"silu", &silu},          {"swish", &silu},     {"gelu", &gelu},
-      {"gelu_new", &gelu_tanh}, {"gelu_pytorch_tanh", &gelu_tanh}, {"gelu_fast", &gelu_tanh},
-      {"relu", &relu},          {"tanh", &tanh},
+// HF's ACT2FN names (activations.py) that map onto our kernels: the op's own name and kernel.
+struct ActivationKernel {
+  const char* op;
+  cpu::UnaryKind kind;
+};
+const std::map<std::string, ActivationKernel>& activation_table() {
+  static const std::map<std::string, ActivationKernel> table = {
+      {"silu", {"silu", cpu::UnaryKind::kSilu}},
+      {"swish", {"silu", cpu::UnaryKind::kSilu}},
+      {"gelu", {"gelu", cpu::UnaryKind::kGelu}},
+      {"gelu_new", {"gelu_tanh", cpu::UnaryKind::kGeluTanh}},
+      {"gelu_pytorch_tanh", {"gelu_tanh", cpu::UnaryKind::kGeluTanh}},
+      {"gelu_fast", {"gelu_tanh", cpu::UnaryKind::kGeluTanh}},
+      {"relu", {"relu", cpu::UnaryKind::kRelu}},
+      {"tanh", {"tanh", cpu::UnaryKind::kTanh}},
   };
   return table;
+}
+
+const ActivationKernel& find_activation(const char* op, const std::string& hf_name) {
+  auto it = activation_table().find(hf_name);
+  if (it == activation_table().end()) {
+    std::string names;
+    for (const auto& [k, fn] : activation_table()) names += (names.empty() ? "" : ", ") + k;
+    fail(op, ": unsupported hidden activation '", hf_name, "' (supported: ", names, ")");
+  }
+  return it->second;
 }
 }  // namespace
 
 bool is_supported_activation(const std::string& hf_name) { return activation_table().count(hf_name) != 0; }
 
 Tensor activation(const Tensor& x, const std::string& hf_name) {
-  auto it = activation_table().find(hf_name);
-  if (it == activation_table().end()) {
-    std::string names;
-    for (const auto& [k, fn] : activation_table()) names += (names.empty() ? "" : ", ") + k;
-    fail("activation: unsupported hidden activation '", hf_name, "' (supported: ", names, ")");
-  }
-  return it->second(x);
+  const ActivationKernel& a = find_activation("activation", hf_name);
+  return unary_op(a.op, a.kind, x);
+}
+
+Tensor activation_mul(const Tensor& gate, const Tensor& up, const std::string& hf_name) {
+  const ActivationKernel& a = find_activation("activation_mul", hf_name);
+  check_float("activation_mul", "gate", gate);
+  check_float("activation_mul", "up", up);
+  // The fused kernel takes same-shape, same-dtype operands outside autograd; anything else runs
+  // as the two ops it stands for.
+  if (gate.shape() != up.shape() || gate.dtype() != up.dtype() || autograd::needs_grad({&gate, &up}))
+    return mul(unary_op(a.op, a.kind, gate), up);
+  op_device("activation_mul", {&gate, &up});
+  NoGradGuard no_grad;
+  return cpu::activation_mul(a.kind, gate.contiguous(), up.contiguous());
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {

@@ -59,6 +59,24 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps, RmsNormStyle 
   return y;
 }
 
+std::pair<Tensor, Tensor> add_rms_norm(const Tensor& x, const Tensor& delta, const Tensor& weight, double eps,
+                                       RmsNormStyle style) {
+  check_float("add_rms_norm", "x", x);
+  check_float("add_rms_norm", "delta", delta);
+  check_defined("add_rms_norm", "weight", weight);
+  check_norm_param("add_rms_norm", "weight", weight, x);
+  // The fused kernel takes same-shape, same-dtype operands outside autograd (a decode or
+  // inference forward); anything else (broadcasting, mixed dtypes, training) runs as the two
+  // ops it stands for, so gradients flow as usual.
+  if (x.shape() != delta.shape() || x.dtype() != delta.dtype() || autograd::needs_grad({&x, &delta, &weight})) {
+    Tensor sum = add(x, delta);
+    return {sum, rms_norm(sum, weight, eps, style)};
+  }
+  op_device("add_rms_norm", {&x, &delta, &weight});
+  NoGradGuard no_grad;
+  return cpu::add_rms_norm(x.contiguous(), delta.contiguous(), weight.contiguous(), eps, style);
+}
+
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps) {
   check_float("layer_norm", "x", x);
   check_norm_param("layer_norm", "weight", weight, x);
