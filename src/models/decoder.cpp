@@ -15,6 +15,12 @@ Tensor Norm::forward(const Tensor& x) const {
   return x;
 }
 
+std::pair<Tensor, Tensor> Norm::forward_residual(const Tensor& h, const Tensor& delta) const {
+  if (kind == Kind::kRms) return ops::add_rms_norm(h, delta, rms.weight, rms.eps, rms.style);
+  Tensor sum = ops::add(h, delta);
+  return {sum, forward(sum)};
+}
+
 Norm Norm::rms_norm(const VarBuilder& vb, int64_t dim, double eps, ops::RmsNormStyle style) {
   Norm n;
   n.kind = Kind::kRms;
@@ -97,13 +103,13 @@ Tensor DecoderLM::mlp(const Mlp& m, const Tensor& x) const {
   switch (m.kind) {
     case Mlp::Kind::kGated: {
       const std::vector<Tensor> gu = nn::forward_shared_input(x, {&m.gate, &m.up});
-      return m.down.forward(ops::mul(ops::activation(gu[0], m.act), gu[1]));
+      return m.down.forward(ops::activation_mul(gu[0], gu[1], m.act));
     }
     case Mlp::Kind::kGatedFused: {
       Tensor gu = m.gate_up.forward(x);
       const int64_t inter = gu.size(-1) / 2;
       Tensor gate = gu.narrow(-1, 0, inter), up = gu.narrow(-1, inter, inter);
-      return m.down.forward(ops::mul(up, ops::activation(gate, m.act)));
+      return m.down.forward(ops::activation_mul(gate, up, m.act));
     }
     case Mlp::Kind::kPlain:
       return m.down.forward(ops::activation(m.up.forward(x), m.act));
@@ -130,7 +136,7 @@ Tensor DecoderLM::mlp(const Mlp& m, const Tensor& x) const {
         if (rows.empty()) continue;
         const Mlp::Expert& ex = m.experts[size_t(e)];
         Tensor xs = ops::index_select0(flat, rows);
-        Tensor y = ex.w2.forward(ops::mul(ops::activation(ex.w1.forward(xs), m.act), ex.w3.forward(xs)));
+        Tensor y = ex.w2.forward(ops::activation_mul(ex.w1.forward(xs), ex.w3.forward(xs), m.act));
         Tensor wt = ops::index_select0(w_flat, slots);
         out = ops::index_add0(out, rows, ops::mul(y, wt));
       }
@@ -251,13 +257,27 @@ Tensor DecoderLM::hidden_states(const Tensor& input_ids, const Tensor& attention
   if (model_.rope) rope = model_.rope->cos_sin(pos, dt);
   if (cache) cache->reserve(T);
 
-  for (int64_t i = 0; i < int64_t(model_.layers.size()); ++i) {
+  // Pre-norm wirings (pre-norm, sandwich) end each residual add with the norm that reads its
+  // result: the next block's input norm, or the final norm after the last layer. Both run as one
+  // Norm::forward_residual (a fused kernel for RMSNorm), and `normed` carries the result.
+  const int64_t n_layers = int64_t(model_.layers.size());
+  const bool pre_norm = model_.residual == Residual::kPreNorm || model_.residual == Residual::kSandwich;
+  Tensor normed = pre_norm ? model_.layers.at(0).n1.forward(h) : Tensor();
+  for (int64_t i = 0; i < n_layers; ++i) {
     const DecoderLayer& L = model_.layers[size_t(i)];
+    const Norm& next_norm = i + 1 < n_layers ? model_.layers[size_t(i + 1)].n1 : model_.final_norm;
     auto attn = [&](const Tensor& in) { return attention(L, i, in, rope, attention_mask, cache, past); };
     switch (model_.residual) {
       case Residual::kPreNorm: {
-        Tensor r = ops::add(h, attn(L.n1.forward(h)));
-        h = ops::add(r, mlp(L.mlp, L.n2.forward(r)));
+        // r = h + attn(n1(h)); h = r + mlp(n2(r))
+        auto [r, n2] = L.n2.forward_residual(h, attn(normed));
+        std::tie(h, normed) = next_norm.forward_residual(r, mlp(L.mlp, n2));
+        break;
+      }
+      case Residual::kSandwich: {
+        // r = h + n2(attn(n1(h))); h = r + n4(mlp(n3(r)))
+        auto [r, n3] = L.n3.forward_residual(h, L.n2.forward(attn(normed)));
+        std::tie(h, normed) = next_norm.forward_residual(r, L.n4.forward(mlp(L.mlp, n3)));
         break;
       }
       case Residual::kParallel: {
@@ -278,14 +298,10 @@ Tensor DecoderLM::hidden_states(const Tensor& input_ids, const Tensor& attention
         h = ops::add(r, L.n2.forward(mlp(L.mlp, r)));
         break;
       }
-      case Residual::kSandwich: {
-        Tensor r = ops::add(h, L.n2.forward(attn(L.n1.forward(h))));
-        h = ops::add(r, L.n4.forward(mlp(L.mlp, L.n3.forward(r))));
-        break;
-      }
     }
   }
   if (cache) cache->advance(T);
+  if (pre_norm) return only_last ? normed.narrow(1, T - 1, 1) : normed;
   if (only_last) h = h.narrow(1, T - 1, 1);
   return model_.final_norm.forward(h);
 }

@@ -21,6 +21,9 @@ struct Norm {
   nn::RmsNorm rms;
   nn::LayerNorm ln;
   Tensor forward(const Tensor& x) const;
+  // {h + delta, forward(h + delta)}: a residual add and the norm that reads its result, one
+  // fused pass for RMSNorm (ops::add_rms_norm), the two ops otherwise.
+  std::pair<Tensor, Tensor> forward_residual(const Tensor& h, const Tensor& delta) const;
   bool present() const { return kind != Kind::kNone; }
   static Norm rms_norm(const VarBuilder& vb, int64_t dim, double eps, ops::RmsNormStyle style);
   static Norm layer_norm(const VarBuilder& vb, int64_t dim, double eps, bool weight, bool bias);
