@@ -10,6 +10,7 @@
 #include "automodel/models/auto_model.h"
 #include "automodel/models/sequence_classification.h"
 #include "automodel/tokenizers/auto_tokenizer.h"
+#include "cli_common.h"
 #include "command.h"
 
 namespace automodel::cli {
@@ -34,14 +35,6 @@ bool is_sequence_classification(const json& config) {
     return false;
   const auto& a = config["architectures"][0];
   return a.is_string() && a.get<std::string>().find("ForSequenceClassification") != std::string::npos;
-}
-
-std::string human_bytes(uint64_t n) {
-  char buf[32];
-  if (n >= 1'000'000'000) std::snprintf(buf, sizeof buf, "%.2f GB", double(n) / 1e9);
-  else if (n >= 1'000'000) std::snprintf(buf, sizeof buf, "%.2f MB", double(n) / 1e6);
-  else std::snprintf(buf, sizeof buf, "%.2f KB", double(n) / 1e3);
-  return buf;
 }
 
 void run_convert(const ConvertOptions& o) {

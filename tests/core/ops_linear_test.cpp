@@ -107,6 +107,14 @@ TEST(LinearGroup, RejectsMismatchesLikeLinear) {
   EXPECT_THROW(ops::linear_group(x, {random_tensor({3, 4}, 2), random_tensor({3, 5}, 3)}), Error);
   EXPECT_THROW(ops::linear_group(x, {random_tensor({3, 4}, 2)}, {random_tensor({4}, 3)}), Error);
   EXPECT_THROW(ops::linear_group(x, {random_tensor({3, 4}, 2)}, {Tensor(), Tensor()}), Error);
+  EXPECT_THROW(ops::linear_group(Tensor::full({}, 1.0), {random_tensor({3, 4}, 2)}), Error);
+  // The message names the weight's place in the group.
+  try {
+    ops::linear_group(x, {random_tensor({3, 4}, 2), random_tensor({3, 5}, 3)});
+    FAIL() << "no error for a weight of the wrong width";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("weight 1 [3, 5]"), std::string::npos) << e.what();
+  }
 }
 
 // With a graph to record, each product is an ordinary linear node: gradients equal the

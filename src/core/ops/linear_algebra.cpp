@@ -7,19 +7,29 @@ namespace automodel::ops {
 
 using namespace detail;
 
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  check_float("linear", "x", x);
-  check_float("linear", "weight", weight);
-  check_dim("linear", "weight", weight, 2);
-  AM_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: x ", x.shape().str(), " has ",
-           x.dim() ? x.size(-1) : 0, " input features but weight ", weight.shape().str(), " ([out, in]) expects ",
-           weight.size(1));
+namespace {
+// The operand checks of linear and linear_group: x [..., in] floating, weight [out, in], bias
+// [out] or undefined, one device. `index` >= 0 numbers the weight within a group in messages.
+void check_linear_operands(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                           int64_t index = -1) {
+  const std::string nth = index >= 0 ? " " + std::to_string(index) : "";
+  check_float(op, "x", x);
+  check_float(op, "weight", weight);
+  check_dim(op, "weight", weight, 2);
+  AM_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1), op, ": x ", x.shape().str(), " has ",
+           x.dim() ? x.size(-1) : 0, " input features but weight", nth, " ", weight.shape().str(),
+           " ([out, in]) expects ", weight.size(1));
   if (bias.defined()) {
-    check_float("linear", "bias", bias);
-    AM_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0), "linear: bias ", bias.shape().str(),
+    check_float(op, "bias", bias);
+    AM_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0), op, ": bias", nth, " ", bias.shape().str(),
              " does not match weight ", weight.shape().str());
   }
-  op_device("linear", {&x, &weight, &bias});
+  op_device(op, {&x, &weight, &bias});
+}
+}  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  check_linear_operands("linear", x, weight, bias);
   Shape out_shape = x.shape();
   out_shape[out_shape.size() - 1] = weight.size(0);
   Tensor y;
@@ -59,22 +69,11 @@ std::vector<Tensor> linear_group(const Tensor& x, const std::vector<Tensor>& wei
   }
   std::vector<Tensor> ws, bs;
   for (size_t i = 0; i < weights.size(); ++i) {
-    const Tensor& w = weights[i];
     const Tensor b = bias(i);
-    check_float("linear_group", "weight", w);
-    check_dim("linear_group", "weight", w, 2);
-    AM_CHECK(x.size(-1) == w.size(1), "linear_group: x ", x.shape().str(), " has ", x.size(-1),
-             " input features but weight ", i, " ", w.shape().str(), " ([out, in]) expects ", w.size(1));
-    if (b.defined()) {
-      check_float("linear_group", "bias", b);
-      AM_CHECK(b.dim() == 1 && b.size(0) == w.size(0), "linear_group: bias ", i, " ", b.shape().str(),
-               " does not match weight ", w.shape().str());
-    }
-    op_device("linear_group", {&x, &w, &b});
-    ws.push_back(w.contiguous());
+    check_linear_operands("linear_group", x, weights[i], b, int64_t(i));
+    ws.push_back(weights[i].contiguous());
     bs.push_back(b.defined() ? b.contiguous() : Tensor());
   }
-  check_float("linear_group", "x", x);
   std::vector<Tensor> flat = cpu::linear_group(x.contiguous(), ws, bs);
   for (size_t i = 0; i < flat.size(); ++i) {
     Shape out_shape = x.shape();
