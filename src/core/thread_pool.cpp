@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <memory>
@@ -60,13 +61,27 @@ ThreadPool::~ThreadPool() {
 bool ThreadPool::in_pool_thread() { return t_in_pool; }
 
 void ThreadPool::work_on(Job& job) {
+  if (job.guided) {
+    // Each claim takes max(chunk, remaining / (2 x threads)), a multiple of chunk: long runs
+    // while much is left, chunk-sized ones at the end.
+    int64_t b = job.next.load(std::memory_order_relaxed);
+    while (b < job.n) {
+      const int64_t parts = (job.n - b) / (2 * job.threads * job.chunk);
+      const int64_t e = std::min(job.n, b + std::max<int64_t>(parts, 1) * job.chunk);
+      if (!job.next.compare_exchange_weak(b, e, std::memory_order_relaxed)) continue;  // b reloaded
+      job.fn(job.ctx, b, e);
+      job.done.fetch_add(e - b, std::memory_order_release);
+      b = job.next.load(std::memory_order_relaxed);
+    }
+    return;
+  }
   for (;;) {
     const int64_t c = job.next.fetch_add(1, std::memory_order_relaxed);
     if (c >= job.num_chunks) break;
     const int64_t b = c * job.chunk;
-    const int64_t e = b + job.chunk < job.n ? b + job.chunk : job.n;
+    const int64_t e = std::min(job.n, b + job.chunk);
     job.fn(job.ctx, b, e);
-    job.done.fetch_add(1, std::memory_order_release);
+    job.done.fetch_add(e - b, std::memory_order_release);
   }
 }
 
@@ -85,6 +100,8 @@ void ThreadPool::run(int64_t n, int64_t grain, int chunks_per_thread, Fn fn, voi
   job.n = n;
   job.chunk = chunk;
   job.num_chunks = (n + chunk - 1) / chunk;
+  job.guided = chunks_per_thread == 0;
+  job.threads = threads;
   {
     std::lock_guard<std::mutex> lk(mu_);
     job_ = &job;
@@ -94,7 +111,7 @@ void ThreadPool::run(int64_t n, int64_t grain, int chunks_per_thread, Fn fn, voi
   t_in_pool = true;
   work_on(job);
   t_in_pool = false;
-  while (job.done.load(std::memory_order_acquire) < job.num_chunks) cpu_relax();
+  while (job.done.load(std::memory_order_acquire) < job.n) cpu_relax();
   {
     std::lock_guard<std::mutex> lk(mu_);
     job_ = nullptr;

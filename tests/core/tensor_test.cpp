@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+#include <mutex>
 #include <numeric>
+#include <string>
 
 #include "automodel/core/thread_pool.h"
 
@@ -159,19 +163,36 @@ TEST(ThreadPool, CoversRangeExactlyOnce) {
   EXPECT_EQ(sum.load(), 8000);
 }
 
-TEST(ThreadPool, FixedChunksCoverRangeInExactSizes) {
-  ThreadPool pool(3);
-  for (int64_t n : {1, 5, 64, 1001}) {
+TEST(ThreadPool, ChunksCoverRangeInDecreasingMultiplesOfTheChunk) {
+  const int threads = 3;
+  ThreadPool pool(threads);
+  for (int64_t n : {1, 5, 64, 1001, 100000}) {
     for (int64_t chunk : {1, 4, 64, 5000}) {
       std::vector<int> hits(size_t(n), 0);
-      std::atomic<int> short_chunks{0};
+      std::mutex mu;
+      std::map<int64_t, int64_t> claims;  // begin -> end
       auto body = [&](int64_t b, int64_t e) {  // an lvalue callable
         for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
-        if (e - b != std::min(chunk, n) && e != n) short_chunks++;
+        std::lock_guard<std::mutex> lk(mu);
+        claims[b] = e;
       };
       pool.parallel_for_chunks(n, chunk, body);
-      for (int h : hits) ASSERT_EQ(h, 1) << n << " " << chunk;
-      EXPECT_EQ(short_chunks.load(), 0) << "only the last chunk may be shorter";
+      SCOPED_TRACE(std::to_string(n) + " " + std::to_string(chunk));
+      for (int h : hits) ASSERT_EQ(h, 1);
+      // Claims are multiples of `chunk` (the last may be cut at n), never growing along the
+      // range; the first is max(chunk, n / (2 x threads)) rounded down to a multiple of chunk.
+      int64_t previous = n;
+      for (const auto& [b, e] : claims) {
+        if (e != n) {
+          EXPECT_EQ((e - b) % chunk, 0) << b;
+          EXPECT_LE(e - b, previous) << b;
+        }
+        previous = e - b;
+      }
+      if (n > chunk) {
+        const int64_t first = std::max<int64_t>(n / (2 * threads * chunk), 1) * chunk;
+        EXPECT_EQ(claims.begin()->second, std::min(n, first));
+      }
     }
   }
 }

@@ -30,9 +30,12 @@ class ThreadPool {
     dispatch(n, grain, 4, fn);
   }
 
-  // Like parallel_for, but in chunks of exactly `chunk` (the last may be shorter), however many
-  // that makes: for memory-bound loops, where small chunks taken from the shared counter keep
-  // every thread streaming until the end instead of one waiting on the other's last big chunk.
+  // Like parallel_for, but for memory-bound loops: each thread claims a multiple of `chunk`,
+  // max(chunk, what is left / (2 x threads)) (the last claim may be shorter). The first claims
+  // give each thread long runs to stream (the hardware prefetchers restart at every jump), the
+  // last ones, `chunk` long, keep every thread busy until the end instead of one waiting on the
+  // other's last big piece. (Decode matrix-vector products over TinyLlama-sized f32 matrices
+  // on 2 threads, three interleaved runs: 4-5% more bytes per second than fixed 256 KiB chunks.)
   template <class F>
   void parallel_for_chunks(int64_t n, int64_t chunk, F&& fn) {
     dispatch(n, chunk, 0, fn);
@@ -66,12 +69,14 @@ class ThreadPool {
     Fn fn;
     void* ctx;
     int64_t n, chunk, num_chunks;
-    std::atomic<int64_t> next{0};
-    std::atomic<int64_t> done{0};
+    bool guided = false;  // parallel_for_chunks: decreasing claims (work_on)
+    int64_t threads = 1;
+    std::atomic<int64_t> next{0};  // next chunk index, or next element when guided
+    std::atomic<int64_t> done{0};  // elements finished
     std::atomic<int> users{0};
   };
   // chunks_per_thread > 0: about that many chunks per thread, each at least `grain` long;
-  // 0: chunks of exactly `grain`.
+  // 0: claims of decreasing size, multiples of `grain` (parallel_for_chunks).
   void run(int64_t n, int64_t grain, int chunks_per_thread, Fn fn, void* ctx);
   void worker_loop();
   static void work_on(Job& job);

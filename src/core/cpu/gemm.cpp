@@ -30,11 +30,11 @@ int64_t block_out(int64_t out, int threads) {
 }
 
 // Weight rows per chunk of the dot-product path: about kGemvChunkBytes of weights, a multiple
-// of 4 (the kernels take rows four at a time). Fixed-size chunks taken from the shared counter keep
-// both threads streaming to the end of a call (a quarter of a thread's share per chunk left
-// one thread waiting on the other's last chunk); much smaller chunks lose more to restarting
-// the prefetch stream at each one (measured on the 134M bf16 decode: 16-32 KiB slower,
-// 128-512 KiB alike).
+// of 4 (the kernels take rows four at a time). parallel_for_chunks hands out multiples of it,
+// long runs first and single chunks at the end, so both threads stream until the end of a call
+// (a quarter of a thread's share per chunk left one thread waiting on the other's last chunk);
+// much smaller chunks lose more to restarting the prefetch stream at each one (measured on
+// the 134M bf16 decode with fixed-size chunks: 16-32 KiB slower, 128-512 KiB alike).
 int64_t gemv_chunk_rows(int64_t in, int64_t elem_bytes) {
   const int64_t rows = kGemvChunkBytes / std::max<int64_t>(in * elem_bytes, 1);
   return std::max<int64_t>(4, rows / 4 * 4);
