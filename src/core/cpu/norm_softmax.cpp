@@ -40,17 +40,12 @@ Tensor map_rows(const Tensor& x, DType out_dtype, F fn) {
   return out;
 }
 
-std::vector<float> widen_vector(const Tensor& t) {
-  std::vector<float> v(size_t(t.numel()));
-  if (t.numel()) widen_to_f32(t.dtype(), t.contiguous().raw_data(), v.data(), t.numel());
-  return v;
-}
-
 // A norm's parameter as f32: its own data when it is a contiguous f32 tensor (no copy), else
 // widened into `storage`.
 const float* param_f32(const Tensor& t, std::vector<float>& storage) {
   if (t.dtype() == DType::F32 && t.is_contiguous()) return t.data<float>();
-  storage = widen_vector(t);
+  storage.resize(size_t(t.numel()));
+  if (t.numel()) widen_to_f32(t.dtype(), t.contiguous().raw_data(), storage.data(), t.numel());
   return storage.data();
 }
 
@@ -137,9 +132,8 @@ std::pair<Tensor, Tensor> add_rms_norm(const Tensor& a, const Tensor& b, const T
       // The sum is rounded to the dtype (it is a tensor of its own in HF) before it is normalised.
       widen_to_f32(dt, ap + off, a_buf.data(), d);
       widen_to_f32(dt, bp + off, b_buf.data(), d);
-      for (int64_t i = 0; i < d; ++i) s_buf[size_t(i)] = a_buf[size_t(i)] + b_buf[size_t(i)];
+      for (int64_t i = 0; i < d; ++i) s_buf[size_t(i)] = round_to(dt, a_buf[size_t(i)] + b_buf[size_t(i)]);
       narrow_from_f32(dt, s_buf.data(), sp + off, d);
-      widen_to_f32(dt, sp + off, s_buf.data(), d);
       rms_norm_row(s_buf.data(), n_buf.data(), d, wp, feps, style, dt);
       narrow_from_f32(dt, n_buf.data(), np + off, d);
     }
