@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "automodel/core/error.h"
-#include "automodel/hub/generation_config_file.h"
 
 namespace automodel {
 
@@ -380,11 +379,6 @@ GenerationConfig GenerationConfig::from_model_config(const json& config, const s
     c.return_dict_in_generate = true;
   c.validate(log, /*is_init=*/true);
   return c;
-}
-
-GenerationConfig GenerationConfig::from_file(const GenerationConfigFile& file, const std::string& what,
-                                             const GenerationLogger& log) {
-  return from_json(file.raw, what, log);
 }
 
 GenerationConfig GenerationConfig::for_model(const json& config_json, const json& generation_config_json,

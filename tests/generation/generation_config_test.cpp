@@ -1,8 +1,12 @@
 #include "automodel/generation/generation_config.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "automodel/core/error.h"
+#include "fixtures.h"
 
 namespace automodel {
 namespace {
@@ -140,6 +144,54 @@ TEST(GenerationConfig, StructuredFields) {
   json round = c.to_json();
   GenerationConfig again = GenerationConfig::from_json(round, "round trip");
   EXPECT_EQ(again.to_json(), round);
+}
+
+// transformers' save_pretrained writes the fields that differ from GenerationConfig()'s, plus
+// transformers_version: every fixture's generation_config.json is such a file, so reading it and
+// writing the non-default fields gives back its keys and values.
+TEST(GenerationConfig, FixtureFilesWriteBackAsTransformersWroteThem) {
+  AM_REQUIRE_FIXTURES(root);
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(root / "models")) {
+    const auto path = entry.path() / "generation_config.json";
+    if (!std::filesystem::exists(path)) continue;
+    SCOPED_TRACE(path.string());
+    const json file = read_json_file(path);
+    const GenerationConfig c = GenerationConfig::from_json(file, path.string());
+    // Key order aside (transformers sorts them): compared as unordered JSON objects.
+    EXPECT_EQ(nlohmann::json::parse(c.to_diff_json().dump()), nlohmann::json::parse(file.dump()));
+    ++files;
+  }
+  EXPECT_GT(files, 0);
+  const GenerationConfig llama =
+      GenerationConfig::from_json(read_json_file(root / "models" / "llama" / "generation_config.json"), "llama");
+  EXPECT_EQ(llama.bos_token_id, 1);
+  EXPECT_EQ(llama.eos_token_id, std::vector<int64_t>{2});
+  EXPECT_EQ(llama.pad_token_id, 0);
+  EXPECT_TRUE(llama.is_from_model_config);
+  EXPECT_EQ(llama.transformers_version, "4.47.1");
+}
+
+// Malformed values fail naming the file, the key, what was expected and what was found.
+TEST(GenerationConfig, MalformedValuesNameFileKeyAndFoundType) {
+  auto error = [](const std::string& text) -> std::string {
+    try {
+      GenerationConfig::from_json(json::parse(text), "m/generation_config.json");
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  using ::testing::AllOf;
+  using ::testing::HasSubstr;
+  EXPECT_THAT(error(R"({"temperature":"hot"})"),
+              AllOf(HasSubstr("m/generation_config.json"), HasSubstr("temperature"), HasSubstr("string")));
+  EXPECT_THAT(error(R"({"max_new_tokens":1.5})"), AllOf(HasSubstr("max_new_tokens"), HasSubstr("integer")));
+  EXPECT_THAT(error(R"({"do_sample":1})"), AllOf(HasSubstr("do_sample"), HasSubstr("true or false"), HasSubstr("found integer")));
+  EXPECT_THAT(error(R"({"early_stopping":"sometimes"})"), AllOf(HasSubstr("early_stopping"), HasSubstr("sometimes")));
+  EXPECT_THAT(error(R"({"bad_words_ids":[1,2]})"), HasSubstr("bad_words_ids"));
+  EXPECT_THAT(error(R"({"exponential_decay_length_penalty":[1]})"), HasSubstr("exponential_decay_length_penalty"));
+  EXPECT_THAT(error("3"), AllOf(HasSubstr("m/generation_config.json"), HasSubstr("object")));
 }
 
 }  // namespace

@@ -14,8 +14,6 @@
 
 namespace automodel {
 
-struct GenerationConfigFile;  // hub/generation_config_file.h
-
 // Where HF emits `warnings.warn` / `logger.warning`, generation calls this hook with the same
 // text. No hook means silence (a library must not write to stderr uninvited).
 using GenerationLogger = std::function<void(const std::string& message)>;
@@ -118,10 +116,6 @@ struct GenerationConfig {
   // generation_config.json"). Wrong types fail naming the key; unknown keys go to `extra`.
   // Runs validate(is_init=true) like HF's constructor.
   static GenerationConfig from_json(const json& j, const std::string& what, const GenerationLogger& log = {});
-  // The same from the hub layer's parsed file (its `raw` keys; the typed view there is
-  // serialisation only, the semantics live here).
-  static GenerationConfig from_file(const GenerationConfigFile& file, const std::string& what,
-                                    const GenerationLogger& log = {});
   // HF's GenerationConfig.from_model_config: the generation keys of config.json (non-null ones),
   // other keys ignored; a `text_config` fills fields still at their defaults.
   static GenerationConfig from_model_config(const json& config, const std::string& what,
