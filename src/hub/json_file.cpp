@@ -7,6 +7,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "automodel/core/error.h"
 
@@ -33,11 +35,99 @@ void line_col(std::string_view text, size_t byte, size_t& line, size_t& col) {
     }
   }
 }
+// nlohmann's SAX interface building the same document as json::parse, with every object
+// assembled by a JsonObjectBuilder (json::parse inserts keys through ordered_json's linear
+// lookup). Errors are thrown as json::parse returns them, so parse_json reports both alike.
+class LinearTimeDomBuilder {
+ public:
+  bool null() { return put(nullptr); }
+  bool boolean(bool v) { return put(v); }
+  bool number_integer(json::number_integer_t v) { return put(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return put(v); }
+  bool number_float(json::number_float_t v, const json::string_t&) { return put(v); }
+  bool string(json::string_t& v) { return put(std::move(v)); }
+  bool binary(json::binary_t& v) { return put(json::binary(std::move(v))); }
+  bool start_object(std::size_t) {
+    stack_.emplace_back();
+    stack_.back().is_object = true;
+    return true;
+  }
+  bool key(json::string_t& k) {
+    stack_.back().key = std::move(k);
+    return true;
+  }
+  bool end_object() {
+    json done = stack_.back().object.take();
+    stack_.pop_back();
+    return put(std::move(done));
+  }
+  bool start_array(std::size_t) {
+    stack_.emplace_back();
+    stack_.back().array = json::array();
+    return true;
+  }
+  bool end_array() {
+    json done = std::move(stack_.back().array);
+    stack_.pop_back();
+    return put(std::move(done));
+  }
+  template <class Exception>
+  bool parse_error(std::size_t, const std::string&, const Exception& e) {
+    throw e;
+  }
+  json take() { return std::move(root_); }
+
+ private:
+  struct Frame {
+    bool is_object = false;
+    JsonObjectBuilder object;
+    std::string key;
+    json array;
+  };
+  bool put(json v) {
+    if (stack_.empty())
+      root_ = std::move(v);
+    else if (stack_.back().is_object)
+      stack_.back().object[std::move(stack_.back().key)] = std::move(v);
+    else
+      stack_.back().array.push_back(std::move(v));
+    return true;
+  }
+  std::vector<Frame> stack_;
+  json root_;
+};
+
 }  // namespace
+
+json& JsonObjectBuilder::operator[](std::string key) {
+  // Below this many keys a scan is cheaper than hashing every key.
+  constexpr size_t kScanLimit = 16;
+  auto& entries = static_cast<json::object_t::Container&>(object_.get_ref<json::object_t&>());
+  if (index_.empty() && entries.size() < kScanLimit) {
+    for (auto& entry : entries)
+      if (entry.first == key) return entry.second;
+  } else {
+    if (index_.empty())
+      for (size_t i = 0; i < entries.size(); ++i) index_.emplace(entries[i].first, i);
+    auto [it, added] = index_.emplace(key, entries.size());
+    if (!added) return entries[it->second].second;
+  }
+  entries.emplace_back(std::move(key), nullptr);
+  return entries.back().second;
+}
+
+json JsonObjectBuilder::take() {
+  json out = std::move(object_);
+  object_ = json::object();
+  index_.clear();
+  return out;
+}
 
 json parse_json(std::string_view text, const std::string& what) {
   try {
-    return json::parse(text.begin(), text.end());
+    LinearTimeDomBuilder builder;
+    json::sax_parse(text.begin(), text.end(), &builder);
+    return builder.take();
   } catch (const json::parse_error& e) {
     size_t line, col;
     line_col(text, e.byte > 0 ? e.byte - 1 : 0, line, col);

@@ -6,6 +6,7 @@
 
 #include "auto_tokenizer_backend.h"
 #include "automodel/core/error.h"
+#include "automodel/hub/json_file.h"
 
 namespace automodel::tokenizers {
 
@@ -115,8 +116,9 @@ json convert_wordpiece(const TokenizerConfig& c, const fs::path& folder) {
   const fs::path vocab_file = folder / "vocab.txt";
   auto lines = split_lines(read_text(vocab_file));
   if (!lines.empty() && lines.back().empty()) lines.pop_back();  // the final newline
-  json vocab = json::object();
-  for (size_t i = 0; i < lines.size(); ++i) vocab[lines[i]] = static_cast<int32_t>(i);  // later duplicates win, as load_vocab
+  JsonObjectBuilder builder;
+  for (size_t i = 0; i < lines.size(); ++i) builder[lines[i]] = static_cast<int32_t>(i);  // later duplicates win, as load_vocab
+  const json vocab = builder.take();
   AM_CHECK(c.cls_token && c.sep_token && c.unk_token, folder.string(), ": BertTokenizer needs cls, sep and unk tokens");
   const std::string& cls = c.cls_token->content;
   const std::string& sep = c.sep_token->content;
