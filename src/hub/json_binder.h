@@ -37,7 +37,6 @@ std::string expected_name() {
   else if constexpr (std::is_same_v<T, std::string>) return "a string";
   else if constexpr (std::is_same_v<T, std::vector<std::string>>) return "a list of strings";
   else if constexpr (std::is_same_v<T, std::vector<int64_t>>) return "an integer or a list of integers";
-  else if constexpr (std::is_same_v<T, std::vector<std::vector<int64_t>>>) return "a list of lists of integers";
   else return "a value";
 }
 
@@ -97,20 +96,6 @@ T from_json_value(const json& v, const std::string& where, std::string_view key)
     for (const auto& e : v) {
       if (e.is_boolean() || !integral_number(e, i)) return bad();
       out.push_back(i);
-    }
-    return out;
-  } else if constexpr (std::is_same_v<T, std::vector<std::vector<int64_t>>>) {
-    if (!v.is_array()) return bad();
-    T out;
-    for (const auto& row : v) {
-      if (!row.is_array()) return bad();
-      std::vector<int64_t> r;
-      for (const auto& e : row) {
-        int64_t i;
-        if (e.is_boolean() || !integral_number(e, i)) return bad();
-        r.push_back(i);
-      }
-      out.push_back(std::move(r));
     }
     return out;
   } else {
